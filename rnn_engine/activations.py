@@ -1,0 +1,96 @@
+"""State non-linearities phi and read-outs g, as small {output, derivative} records.
+
+    s(n) = phi(a(n)),   phi'(a(n)) <= gamma   (gamma bounds the Jacobian, see theory.py)
+    y(n) = g(z(n)),     z(n) = W_y s(n) + b_y
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01  # slope of leaky_relu for a < 0
+
+
+@dataclass(frozen=True)
+class Activation:
+    """phi(a) and phi'(a), the latter written with the already computed s = phi(a)."""
+
+    name: str
+    phi: Callable[[np.ndarray], np.ndarray]
+    dphi: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (a, s) -> phi'(a)
+    gamma: float  # max over a of phi'(a)
+    formula: str  # for captions
+
+
+def _sigmoid(z):
+    """1 / (1 + exp(-z)) without overflow warnings for large |z|."""
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("tanh", np.tanh, lambda a, s: 1.0 - s * s, 1.0, "φ(a) = tanh(a), φ′ = 1 − s²"),
+        Activation("sigmoid", _sigmoid, lambda a, s: s * (1.0 - s), 0.25, "φ(a) = 1/(1+e⁻ᵃ), φ′ = s(1 − s)"),
+        Activation("relu", lambda a: np.maximum(a, 0.0), lambda a, s: (a > 0).astype(np.float64), 1.0, "φ(a) = max(a, 0), φ′ = [a > 0]"),
+        Activation("linear", lambda a: a.copy(), lambda a, s: np.ones_like(a), 1.0, "φ(a) = a, φ′ = 1"),
+        Activation(
+            "leaky_relu",
+            lambda a: np.where(a > 0, a, LEAKY_SLOPE * a),
+            lambda a, s: np.where(a > 0, 1.0, LEAKY_SLOPE),
+            1.0,
+            "φ(a) = max(a, 0.01a), φ′ = 1 or 0.01",
+        ),
+    )
+}
+
+OUTPUTS = ("sigmoid", "linear", "softmax")
+
+
+def get_activation(name: str) -> Activation:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of: {', '.join(ACTIVATIONS)}.")
+    return ACTIVATIONS[name]
+
+
+def check_output(name: str) -> str:
+    if name not in OUTPUTS:
+        raise ValueError(f"unknown output {name!r}; choose one of: {', '.join(OUTPUTS)}.")
+    return name
+
+
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    """log sum_j exp(z_j) over the last axis, kept as a length-1 axis."""
+    m = z.max(axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def readout(z: np.ndarray, output: str) -> np.ndarray:
+    """y = g(z) over the last axis."""
+    if output == "sigmoid":
+        return _sigmoid(z)
+    if output == "softmax":
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    return z.copy()
+
+
+def log_readout(z: np.ndarray, output: str) -> tuple[np.ndarray, np.ndarray]:
+    """(log y, log(1 - y)) computed stably from z, for the cross-entropy losses."""
+    if output == "sigmoid":
+        return -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+    if output == "softmax":
+        lse = _logsumexp(z)  # (M, 1)
+        K = z.shape[-1]
+        others = np.where(np.eye(K, dtype=bool), -np.inf, z[..., None, :])  # (M, K, K): z_j, j != k
+        with np.errstate(divide="ignore"):
+            return z - lse, _logsumexp(others)[..., 0] - lse  # log(1 - y_k) = log sum_{j != k} e^z_j - lse
+    raise ValueError("cross-entropy losses need output 'sigmoid' or 'softmax', not 'linear' (y must lie in (0, 1)).")

@@ -1,0 +1,222 @@
+"""Backpropagation through time, with a gradient log at every step.
+
+With delta(n) = dL/da(n) and l_n the loss term read out at step n:
+
+    dL/ds(n) = W_s^T delta(n+1) + dl_n/ds(n)        (total derivative; delta(N+1) = 0)
+    delta(n) = phi'(a(n)) * dL/ds(n)
+    dL/dW_s = sum_n delta(n) s(n-1)^T,  dL/dW_x = sum_n delta(n) x(n)^T,  dL/db = sum_n delta(n)
+
+Truncated BPTT with k steps: each loss term l_m sends gradient back to a(m), a(m-1), ...,
+a(m-k+1) and no further (k = 1: only the step that produced it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_engine.activations import get_activation
+from rnn_engine.checks import as_array
+from rnn_engine.forward import Trace
+from rnn_engine.losses import check_loss, loss_and_grad
+from rnn_engine.params import Params
+
+READOUTS = ("last", "all")
+
+
+@dataclass(frozen=True, eq=False)
+class GradLog:
+    """Per-step gradient norms; entry n-1 belongs to step n (Frobenius norms over the batch)."""
+
+    state_grad: np.ndarray  # (N,) ||dL/ds(n)||
+    preact_grad: np.ndarray  # (N,) ||dL/da(n)|| = ||delta(n)||
+    W_s_contrib: np.ndarray  # (N,) ||delta(n) s(n-1)^T||, step n's share of dL/dW_s
+    W_x_contrib: np.ndarray  # (N,) ||delta(n) x(n)^T||
+    b_contrib: np.ndarray  # (N,) ||sum over the batch of delta(n)||
+    jacobian_norms: np.ndarray | None = None  # (N,) ||ds(n)/ds(n-1)||_2 = ||diag(phi'(a(n))) W_s||_2
+    product_norms: np.ndarray | None = None  # (N+1,) entry n: ||ds(N)/ds(n)||_2, n = 0..N
+    sample: int | None = None  # which sample of the batch the Jacobians belong to
+
+
+@dataclass(frozen=True, eq=False)
+class BackwardResult:
+    loss: float
+    grads: Params  # dL/dtheta
+    state_grad_norms: np.ndarray  # (N,) entry n-1 = ||dL/ds(n)||
+    log: GradLog
+    s0_grad: np.ndarray  # (B, H) dL/ds(0)
+
+
+def check_target(target, trace: Trace, readout: str) -> np.ndarray:
+    if readout not in READOUTS:
+        raise ValueError(f"unknown readout {readout!r}; choose 'last' (loss at step N) or 'all' (loss at every step).")
+    N, B, K = trace.y.shape
+    if readout == "last":
+        return as_array(target, "target", (B, K), f"(B, K) = ({B}, {K}) for readout='last'")
+    return as_array(target, "target", (N, B, K), f"(N, B, K) = ({N}, {B}, {K}) for readout='all'")
+
+
+def check_truncate(truncate, N: int) -> int:
+    """k as an int in 1..N (None or k >= N: full BPTT)."""
+    if truncate is None:
+        return N
+    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
+        raise ValueError(f"truncate must be a whole number of steps >= 1 (or None for full BPTT); got {truncate!r}.")
+    return int(min(truncate, N))
+
+
+def _frobenius(v: np.ndarray) -> np.ndarray:
+    """||v[n]||_F for each n of an (N, ...) array."""
+    flat = v.reshape(v.shape[0], -1)
+    return np.sqrt(np.einsum("ij,ij->i", flat, flat))
+
+
+def _outer_norms(delta: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """||delta[n]^T u[n]||_F for (N, B, H) delta and (N, B, P) u.
+
+    Uses ||A^T C||_F^2 = sum((A A^T) * (C C^T)) when the batch is the smaller side.
+    """
+    N, B, H = delta.shape
+    P = u.shape[2]
+    if B * B < H * P:
+        g1 = np.matmul(delta, delta.transpose(0, 2, 1))  # (N, B, B)
+        g2 = np.matmul(u, u.transpose(0, 2, 1))  # (N, B, B)
+        return np.sqrt(np.maximum(np.einsum("nij,nij->n", g1, g2), 0.0))
+    return _frobenius(np.matmul(delta.transpose(0, 2, 1), u))  # via (N, H, P)
+
+
+def _spectral_norms(mats: np.ndarray) -> np.ndarray:
+    """Largest singular value of each (H, H) matrix in an (M, H, H) stack."""
+    return np.linalg.svd(mats, compute_uv=False)[:, 0]
+
+
+def jacobian_log(params: Params, trace: Trace, sample: int) -> tuple[np.ndarray, np.ndarray]:
+    """||ds(n)/ds(n-1)||_2 for n = 1..N and ||ds(N)/ds(n)||_2 for n = 0..N, for one sample.
+
+    ds(n)/ds(n-1) = diag(phi'(a(n))) W_s;  ds(N)/ds(n) = J(N) J(N-1) ... J(n+1).
+    """
+    N, B, H = trace.a.shape
+    if not 0 <= sample < B:
+        raise ValueError(f"sample must be an index into the batch, 0..{B - 1}; got {sample}.")
+    dphi = get_activation(trace.activation).dphi
+    d = dphi(trace.a[:, sample], trace.s[1:, sample])  # (N, H) phi'(a(n))
+    W_s = params.W_s
+    jac = np.empty(N)
+    chunk = max(1, int(2**22 // (H * H)))  # about 32 MB of Jacobians at a time
+    for lo in range(0, N, chunk):
+        J = d[lo : lo + chunk, :, None] * W_s  # (chunk, H, H)
+        jac[lo : lo + chunk] = _spectral_norms(J)
+    prod = np.empty(N + 1)
+    prod[N] = 1.0
+    P = np.eye(H)  # ds(N)/ds(n), kept rescaled by exp(log_scale) to avoid over/underflow
+    log_scale = 0.0
+    with np.errstate(over="ignore", under="ignore"):
+        for n in range(N, 0, -1):
+            P = (P * d[n - 1]) @ W_s  # ds(N)/ds(n-1) = ds(N)/ds(n) diag(phi'(a(n))) W_s
+            sigma = float(np.linalg.norm(P, 2))
+            if sigma == 0.0 or not np.isfinite(sigma):
+                prod[n - 1] = 0.0 if sigma == 0.0 else np.inf
+                prod[: n - 1] = prod[n - 1]
+                break
+            log_scale += np.log(sigma)
+            P /= sigma
+            prod[n - 1] = np.exp(log_scale)
+    return jac, prod
+
+
+def backward(
+    params: Params,
+    trace: Trace,
+    target,
+    loss: str = "sse",
+    readout: str = "last",
+    truncate: int | None = None,
+    jacobians: bool = False,
+    sample: int = 0,
+) -> BackwardResult:
+    """BPTT: loss, dL/dtheta and the per-step gradient log (see the module docstring).
+
+    jacobians=True also logs the spectral norms of ds(n)/ds(n-1) and ds(N)/ds(n) for one
+    sample of the batch (it costs H^3 per step).
+    """
+    check_loss(loss, trace.output)
+    t = check_target(target, trace, readout)
+    N, B, H = trace.a.shape
+    K = trace.y.shape[2]
+    k = check_truncate(truncate, N)
+    act = get_activation(trace.activation)
+    W_s, W_y = params.W_s, params.W_y
+    if W_s.shape != (H, H) or W_y.shape[0] != K or params.D != trace.x.shape[2]:
+        raise ValueError("params and trace do not belong together: run forward with these params first.")
+
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        # Loss and dL/dz at the steps that are read out.
+        dz = np.zeros((N, B, K))  # (N, B, K)
+        if readout == "last":
+            L, dz[N - 1] = loss_and_grad(trace.z[N - 1], trace.y[N - 1], t, loss, trace.output)
+        else:
+            L, g = loss_and_grad(trace.z.reshape(N * B, K), trace.y.reshape(N * B, K), t.reshape(N * B, K), loss, trace.output)
+            dz[:] = g.reshape(N, B, K)
+        dW_y = dz.reshape(N * B, K).T @ trace.s[1:].reshape(N * B, H)  # (K, H)
+        db_y = dz.sum(axis=(0, 1))  # (K,)
+
+        dphi = act.dphi(trace.a, trace.s[1:])  # (N, B, H) phi'(a(n))
+        dLds = np.zeros((N, B, H))  # (N, B, H) dL/ds(n), n = 1..N
+        delta = np.zeros((N, B, H))  # (N, B, H) dL/da(n)
+        if readout == "last":
+            g = dz[N - 1] @ W_y  # (B, H) dl_N/ds(N)
+            for n in range(N - 1, N - 1 - k, -1):
+                dLds[n] = g
+                np.multiply(dphi[n], g, out=delta[n])
+                g = delta[n] @ W_s  # dL/ds(n-1) = W_s^T delta(n)
+        elif k == N:
+            direct = (dz.reshape(N * B, K) @ W_y).reshape(N, B, H)  # (N, B, H) dl_n/ds(n)
+            g = np.zeros((B, H))
+            for n in range(N - 1, -1, -1):
+                g += direct[n]
+                dLds[n] = g
+                np.multiply(dphi[n], g, out=delta[n])
+                g = delta[n] @ W_s
+        else:
+            # Truncated with a loss at every step: carry all N loss terms back one lag j at a
+            # time; term m reaches step m - j for j = 0..k-1.
+            G = (dz.reshape(N * B, K) @ W_y).reshape(N, B, H)  # (N, B, H) gradient of l_m at s(m-j)
+            for j in range(k):
+                reach = N - j  # terms m = j..N-1 reach step m - j
+                dLds[:reach] += G[j:]
+                dj = dphi[:reach] * G[j:]  # (reach, B, H)
+                delta[:reach] += dj
+                if j + 1 < k:
+                    G = np.zeros_like(G)
+                    G[j + 1 :] = (dj[1:].reshape(-1, H) @ W_s).reshape(-1, B, H)
+
+        s0_grad = delta[0] @ W_s  # (B, H) dL/ds(0); zero when truncation stops short of step 1
+        s_prev = trace.s[:-1]  # (N, B, H) s(n-1)
+        flat = delta.reshape(N * B, H)
+        dW_s = flat.T @ s_prev.reshape(N * B, H)  # (H, H)
+        dW_x = flat.T @ trace.x.reshape(N * B, -1)  # (H, D)
+        db = flat.sum(axis=0)  # (H,)
+
+        state_norms = _frobenius(dLds)
+        log = GradLog(
+            state_grad=state_norms,
+            preact_grad=_frobenius(delta),
+            W_s_contrib=_outer_norms(delta, s_prev),
+            W_x_contrib=_outer_norms(delta, trace.x),
+            b_contrib=np.sqrt(np.einsum("nh,nh->n", delta.sum(axis=1), delta.sum(axis=1))),
+        )
+        if jacobians:
+            jac, prod = jacobian_log(params, trace, sample)
+            log = GradLog(**{**log.__dict__, "jacobian_norms": jac, "product_norms": prod, "sample": sample})
+    grads = _unchecked_params(dW_x, dW_s, db, dW_y, db_y)
+    return BackwardResult(loss=float(L), grads=grads, state_grad_norms=state_norms, log=log, s0_grad=s0_grad)
+
+
+def _unchecked_params(*arrays) -> Params:
+    """Params holding gradients, which may legitimately be non-finite when a run explodes."""
+    p = object.__new__(Params)
+    for name, value in zip(("W_x", "W_s", "b", "W_y", "b_y"), arrays):
+        value = np.asarray(value, dtype=np.float64)
+        value.flags.writeable = False
+        object.__setattr__(p, name, value)
+    return p

@@ -1,0 +1,71 @@
+"""Forward pass of the recurrent layer, unfolded along the time axis.
+
+    a(n) = W_x x(n) + W_s s(n-1) + b,   s(n) = phi(a(n)),   n = 1..N
+    y(n) = g(z(n)),  z(n) = W_y s(n) + b_y
+
+Code index n of a, z, y is step n+1 of the lecture; s[n] is s(n), s[0] = s(0).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_engine.activations import check_output, get_activation, readout
+from rnn_engine.checks import as_array
+from rnn_engine.params import Params
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Everything backward needs: the inputs and every intermediate value."""
+
+    x: np.ndarray  # (N, B, D)
+    a: np.ndarray  # (N, B, H)   a(1..N)
+    s: np.ndarray  # (N+1, B, H) s(0..N)
+    z: np.ndarray  # (N, B, K)   read-out pre-activation
+    y: np.ndarray  # (N, B, K)
+    activation: str
+    output: str
+
+    @property
+    def N(self) -> int:
+        return self.a.shape[0]
+
+    @property
+    def B(self) -> int:
+        return self.a.shape[1]
+
+
+def check_inputs(params: Params, x, s0=None) -> tuple[np.ndarray, np.ndarray]:
+    """x as (N, B, D) float64 and s(0) as (B, H), with clear messages."""
+    x = as_array(x, "x", (None, None, params.D), f"(N, B, D) = (steps, batch, {params.D} inputs)")
+    N, B, _ = x.shape
+    if N < 1 or B < 1:
+        raise ValueError(f"x needs at least one step and one sample; got shape {x.shape}.")
+    if s0 is None:
+        return x, np.zeros((B, params.H))
+    s0 = as_array(s0, "s0", (B, params.H), f"(B, H) = ({B}, {params.H})")
+    return x, s0
+
+
+def forward(params: Params, x, activation: str = "tanh", output: str = "sigmoid", s0=None) -> Trace:
+    """Run the recurrence a(n) = W_x x(n) + W_s s(n-1) + b, s(n) = phi(a(n)) for n = 1..N."""
+    phi = get_activation(activation).phi
+    check_output(output)
+    x, s0 = check_inputs(params, x, s0)
+    N, B, D = x.shape
+    H = params.H
+    # The input projection for all steps at once: one (N*B, D) @ (D, H) product.
+    a = (x.reshape(N * B, D) @ params.W_x.T).reshape(N, B, H)  # (N, B, H)
+    a += params.b
+    s = np.empty((N + 1, B, H))  # (N+1, B, H)
+    s[0] = s0
+    W_sT = params.W_s.T  # (H, H)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for n in range(N):
+            a[n] += s[n] @ W_sT
+            s[n + 1] = phi(a[n])
+        z = (s[1:].reshape(N * B, H) @ params.W_y.T).reshape(N, B, -1) + params.b_y  # (N, B, K)
+        y = readout(z, output)  # (N, B, K)
+    return Trace(x=x, a=a, s=s, z=z, y=y, activation=activation, output=output)

@@ -1,0 +1,60 @@
+"""Losses L(y, t) and their gradient with respect to the read-out's pre-activation z.
+
+    sse:  L = sum (y - t)^2                      (the seed example; over samples, outputs, steps)
+    mse:  L = mean (y - t)^2                     (over every element)
+    bce:  L = -1/M sum [t log y + (1-t) log(1-y)]   (summed over outputs, mean over M = samples x steps)
+    ce:   L = -1/M sum t log y
+
+dL/dz is written in closed form for each read-out g (chain rule through g').
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from rnn_engine.activations import log_readout
+
+LOSSES = ("sse", "mse", "bce", "ce")
+
+
+def check_loss(loss: str, output: str) -> str:
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}.")
+    if loss in ("bce", "ce") and output == "linear":
+        raise ValueError(
+            f"loss {loss!r} needs outputs in (0, 1): use output 'sigmoid' or 'softmax', not 'linear'."
+        )
+    return loss
+
+
+def loss_and_grad(z: np.ndarray, y: np.ndarray, t: np.ndarray, loss: str, output: str):
+    """L and dL/dz for read-out terms stacked as (M, K) rows (M = samples x steps)."""
+    M = z.shape[0]
+    if loss == "sse" or loss == "mse":
+        scale = 1.0 if loss == "sse" else 1.0 / z.size
+        r = y - t  # (M, K)
+        L = scale * float(np.vdot(r, r))
+        dL_dy = 2.0 * scale * r
+        return L, _through_output(dL_dy, y, output)
+    log_y, log_1my = log_readout(z, output)
+    if loss == "bce":
+        L = -float(np.sum(t * log_y + (1.0 - t) * log_1my)) / M
+        if output == "sigmoid":
+            return L, (y - t) / M
+        # softmax: dL/dz_j = y_j (g_j - sum_k g_k y_k), g_k y_k = -t_k + (1 - t_k) y_k / (1 - y_k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gy = (-t + (1.0 - t) * np.exp(log_y - log_1my)) / M  # (M, K) g_k y_k
+            return L, gy - y * gy.sum(axis=-1, keepdims=True)
+    # ce
+    L = -float(np.sum(t * log_y)) / M
+    if output == "softmax":
+        return L, (y * t.sum(axis=-1, keepdims=True) - t) / M
+    return L, -t * (1.0 - y) / M  # sigmoid: d(-t log y)/dz = -t (1 - y)
+
+
+def _through_output(dL_dy: np.ndarray, y: np.ndarray, output: str) -> np.ndarray:
+    """dL/dz = g'(z)^T dL/dy."""
+    if output == "sigmoid":
+        return dL_dy * y * (1.0 - y)
+    if output == "softmax":
+        return y * (dL_dy - np.sum(dL_dy * y, axis=-1, keepdims=True))
+    return dL_dy
