@@ -1,0 +1,1 @@
+"""RNN Gradient Lab dashboard: widgets -> one frozen Experiment -> cached engine calls -> figures."""

@@ -1,0 +1,31 @@
+"""RNN Gradient Lab: the one entry point, `streamlit run dashboard/app.py`.
+
+The sidebar builds one frozen Experiment (bound to the URL); each page reads it from
+st.session_state["experiment"] and only places figures and words.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` only adds dashboard/
+
+import streamlit as st  # noqa: E402
+
+from dashboard import sidebar  # noqa: E402
+
+st.set_page_config(page_title="RNN Gradient Lab", page_icon="🔁", layout="wide")
+
+PAGES = [
+    st.Page("app_pages/graph.py", title="Unfolded graph", icon="🕸️", url_path="graph", default=True),
+    st.Page("app_pages/gradients.py", title="Gradients through time", icon="📉", url_path="gradients"),
+    st.Page("app_pages/training.py", title="Training", icon="🏋️", url_path="training"),
+    st.Page("app_pages/theory.py", title="Theory", icon="📐", url_path="theory"),
+    st.Page("app_pages/weights.py", title="Weights", icon="🎛️", url_path="weights"),
+    st.Page("app_pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
+    st.Page("app_pages/seed_example.py", title="Seed example: bird classifier", icon="🐦", url_path="seed"),
+]
+
+page = st.navigation(PAGES)
+st.session_state["experiment"] = sidebar.experiment_controls()
+page.run()

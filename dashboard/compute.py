@@ -1,0 +1,103 @@
+"""Cached thin wrappers around the engine, keyed by the frozen Experiment.
+
+Data flows one way: Experiment -> task and initial weights -> forward/backward or train -> records.
+Nothing here draws; nothing here is a widget.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from dashboard.config import Experiment
+from rnn_engine import Params, backward, forward
+from rnn_engine.init import init_params
+from rnn_engine.tasks import Task, make_task, split_task
+from rnn_engine.train import Dataset, TrainConfig, TrainResult, train
+
+N_SAMPLES = 512  # sequences drawn per task (train + validation)
+JACOBIAN_BUDGET = 4e8  # H^3 * N flops above which the Jacobian log is not computed live
+
+
+@dataclass(frozen=True, eq=False)
+class Setup:
+    """The data and the initial weights an Experiment describes."""
+
+    train: Task
+    val: Task
+    params: Params
+    output: str
+    loss: str
+
+
+def resolve(exp: Experiment, task: Task) -> tuple[str, str]:
+    """The read-out g and the loss actually used ('auto' = the task's natural choice)."""
+    output = task.output if exp.output == "auto" else exp.output
+    loss = task.loss if exp.loss == "auto" else exp.loss
+    if loss in ("bce", "ce") and output == "linear":
+        raise ValueError(f"loss {loss!r} needs outputs in (0, 1): choose read-out sigmoid or softmax, or loss sse/mse.")
+    return output, loss
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def setup(exp: Experiment) -> Setup:
+    task = make_task(exp.task, exp.N, N_SAMPLES, seed=exp.seed)
+    tr, va = split_task(task, val_fraction=0.25, seed=exp.seed)
+    D, K = task.x.shape[2], _K(task)
+    params = init_params(D, exp.H, K, scheme=exp.init, scale=exp.scale,
+                         spectral_radius=exp.radius or None, seed=exp.seed)
+    output, loss = resolve(exp, task)
+    return Setup(tr, va, params, output, loss)
+
+
+def _K(task: Task) -> int:
+    return task.target.shape[-1]
+
+
+def batch(task: Task, B: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first B sequences of a task: x (N, B, D) and its target."""
+    B = min(B, task.x.shape[1])
+    x = task.x[:, :B]  # (N, B, D)
+    t = task.target[:B] if task.readout == "last" else task.target[:, :B]
+    return x, t
+
+
+def jacobians_affordable(exp: Experiment) -> bool:
+    return exp.H**3 * exp.N <= JACOBIAN_BUDGET
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gradients(exp: Experiment, jacobians: bool = False, _params: Params | None = None, params_key: str = "initial"):
+    """(trace, BackwardResult) for the first B training sequences.
+
+    At the initial weights, or at _params (not hashed: params_key must name them uniquely).
+    """
+    s = setup(exp)
+    p = s.params if _params is None else _params
+    x, t = batch(s.train, exp.batch)
+    trace = forward(p, x, exp.activation, s.output)
+    res = backward(p, trace, t, s.loss, s.train.readout, truncate=exp.truncate or None,
+                   jacobians=jacobians and jacobians_affordable(exp))
+    return trace, res
+
+
+def train_config(exp: Experiment, iterations: int | None = None) -> TrainConfig:
+    return TrainConfig(
+        iterations=iterations or exp.iterations, batch_size=exp.batch, learning_rate=exp.lr,
+        schedule=exp.schedule, optimizer=exp.optimizer, clip=exp.clip, clip_threshold=exp.clip_at,
+        seed=exp.seed,
+    )
+
+
+def dataset(s: Setup) -> Dataset:
+    return Dataset(x_train=s.train.x, t_train=s.train.target, x_val=s.val.x, t_val=s.val.target,
+                   readout=s.train.readout, classification=s.train.classification)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def training(exp: Experiment) -> TrainResult:
+    """A full training run of exp.iterations from the initial weights."""
+    s = setup(exp)
+    return train(s.params, dataset(s), activation=exp.activation, output=s.output, loss=s.loss,
+                 truncate=exp.truncate or None, config=train_config(exp))

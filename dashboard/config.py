@@ -1,0 +1,139 @@
+"""One frozen Experiment describes a whole run; its field names are the widget keys and URL keys.
+
+Every field has a default and a domain. `from_query(params)` turns URL parameters into an
+Experiment, falling back to the default (with a notice) for anything out of range or garbled.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+from rnn_engine import ACTIVATIONS, LOSSES, OUTPUTS
+
+TASK_LABELS = {
+    "adding": "Adding problem (long-range sum)",
+    "first_symbol": "Remember the first symbol",
+    "sine": "Noisy sine, next step",
+    "bird": "Bird / not bird (seed example)",
+}
+HIDDEN_SIZES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+SCALES = (0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0)
+RADII = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0, 1.05, 1.1, 1.25, 1.5, 2.0, 3.0)  # 0 = as drawn
+CLIP_THRESHOLDS = (0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The domain of one field: a tuple of allowed values, or an integer range."""
+
+    label: str
+    options: tuple = ()
+    lo: int | None = None
+    hi: int | None = None
+    help: str = ""
+
+    def parse(self, raw: str, default):
+        """The value a URL string stands for, or ValueError."""
+        if self.options:
+            for option in self.options:
+                if str(option) == raw or (isinstance(option, float) and _float_eq(raw, option)):
+                    return option
+            raise ValueError(f"expected one of {', '.join(map(str, self.options))}")
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number from {self.lo} to {self.hi}") from None
+        if not self.lo <= value <= self.hi:
+            raise ValueError(f"expected a whole number from {self.lo} to {self.hi}")
+        return value
+
+
+def _float_eq(raw: str, option: float) -> bool:
+    try:
+        return math.isclose(float(raw), option, rel_tol=1e-9)
+    except ValueError:
+        return False
+
+
+def _f(default, spec: Spec):
+    return field(default=default, metadata={"spec": spec})
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything that determines what the pages show. Frozen, so it hashes for st.cache_data."""
+
+    task: str = _f("adding", Spec("Task", tuple(TASK_LABELS), help="What the network must learn."))
+    N: int = _f(30, Spec("Sequence length N", lo=1, hi=1000, help="Steps the graph is unfolded over."))
+    H: int = _f(16, Spec("Hidden size H", HIDDEN_SIZES, help="Size of the state s(n)."))
+    activation: str = _f("tanh", Spec("Activation φ", tuple(ACTIVATIONS), help="s(n) = φ(a(n))."))
+    output: str = _f("auto", Spec("Read-out g", ("auto",) + OUTPUTS, help="y(n) = g(W_y s(n) + b_y); auto = the task's natural one."))
+    loss: str = _f("auto", Spec("Loss", ("auto",) + LOSSES, help="sse is the seed's sum of squared errors."))
+    init: str = _f("glorot", Spec("Initialisation of W_s", ("normal", "glorot", "orthogonal", "identity")))
+    scale: float = _f(1.0, Spec("Init scale", SCALES, help="Multiplies the drawn weights."))
+    radius: float = _f(0.0, Spec("Spectral radius of W_s", RADII, help="Rescale W_s so that max |eigenvalue| is this; 0 keeps the drawn W_s."))
+    seed: int = _f(0, Spec("Seed", lo=0, hi=2**31 - 1, help="Same seed, same numbers."))
+    lr: float = _f(0.1, Spec("Learning rate γ", LEARNING_RATES))
+    schedule: str = _f("constant", Spec("Schedule γ(t)", ("constant", "step", "exponential")))
+    optimizer: str = _f("sgd", Spec("Optimiser", ("sgd", "momentum", "adam")))
+    clip: str = _f("none", Spec("Gradient clipping", ("none", "norm", "value"), help="A separate, visible step; norms are logged before it."))
+    clip_at: float = _f(1.0, Spec("Clip threshold", CLIP_THRESHOLDS))
+    truncate: int = _f(0, Spec("Truncate BPTT at k steps", lo=0, hi=1000, help="0 = full BPTT; k = each loss term sends gradient back at most k steps."))
+    batch: int = _f(32, Spec("Batch size B", BATCH_SIZES))
+    iterations: int = _f(200, Spec("Iterations", lo=1, hi=5000))
+
+    def replace(self, **changes) -> "Experiment":
+        return dataclasses.replace(self, **changes)
+
+    def changed(self) -> dict:
+        """Fields that differ from the defaults (what a link needs to carry)."""
+        default = Experiment()
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if getattr(self, f.name) != getattr(default, f.name)}
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Experiment)}
+DEFAULT = Experiment()
+
+
+def spec(name: str) -> Spec:
+    return FIELDS[name].metadata["spec"]
+
+
+def from_query(params) -> tuple[Experiment, list[str]]:
+    """(Experiment, notices) from URL parameters; unknown keys are left alone."""
+    values, notices = {}, []
+    for name in FIELDS:
+        if name not in params:
+            continue
+        raw = params[name]
+        if isinstance(raw, list):
+            raw = raw[-1] if raw else ""
+        try:
+            values[name] = spec(name).parse(str(raw), getattr(DEFAULT, name))
+        except ValueError as exc:
+            notices.append(f"URL parameter {name}={raw!r} ignored ({exc}); using {getattr(DEFAULT, name)}.")
+    return Experiment(**values), notices
+
+
+def from_dict(d: dict) -> Experiment:
+    """Experiment from a preset or a saved config; unknown or invalid keys raise ValueError."""
+    unknown = set(d) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    values = {}
+    for name, value in d.items():
+        values[name] = spec(name).parse(str(value), getattr(DEFAULT, name))
+    return Experiment(**values)
+
+
+def to_query(exp: Experiment) -> str:
+    """The query string that reproduces exp (defaults left out)."""
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in exp.changed().items()})

@@ -1,0 +1,1 @@
+"""Pure figure builders: arrays in, plotly Figure out. No streamlit here."""

@@ -1,0 +1,33 @@
+"""Helpers shared by the figure builders: log-safe values, step axes, titles in the lecture's symbols."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard import theme as th
+
+SUB = str.maketrans("0123456789()-+", "₀₁₂₃₄₅₆₇₈₉₍₎₋₊")
+
+
+def sub(text) -> str:
+    """Unicode subscript: sub(12) -> '₁₂'."""
+    return str(text).translate(SUB)
+
+
+def log_safe(v: np.ndarray) -> np.ndarray:
+    """Values for a log axis: zeros and non-finite entries become NaN (a gap, not a fake number)."""
+    v = np.asarray(v, dtype=float).copy()
+    v[~np.isfinite(v) | (v <= 0)] = np.nan
+    return v
+
+
+def steps(N: int) -> np.ndarray:
+    """Time steps n = 1..N."""
+    return np.arange(1, N + 1)
+
+
+def finish(fig: go.Figure, title: str, x: str, y: str, theme: str, log_y: bool = False) -> go.Figure:
+    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y)
+    if log_y:
+        fig.update_yaxes(type="log", exponentformat="power")
+    return th.apply(fig, theme)

@@ -1,0 +1,71 @@
+"""The experiment's controls: one widget per Experiment field, bound to the URL.
+
+Sidebar functions only return values; they never compute anything.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import presets
+from dashboard.config import DEFAULT, FIELDS, TASK_LABELS, Experiment, from_query, spec, to_query
+
+GROUPS = {
+    "Task and network": ("task", "N", "H", "activation", "output", "loss"),
+    "Initial weights": ("init", "scale", "radius", "seed"),
+    "Training": ("lr", "schedule", "optimizer", "clip", "clip_at", "truncate", "batch", "iterations"),
+}
+SLIDERS = {"N"}  # whole-number ranges drawn as sliders; the others as number inputs
+FORMAT = {"task": TASK_LABELS.get, "radius": lambda r: "as drawn" if r == 0 else str(r)}
+
+
+def check_url() -> None:
+    """Once per session: note URL parameters that are out of range or garbled (they fall back to defaults)."""
+    if "url_notices" not in st.session_state:
+        st.session_state.url_notices = from_query(st.query_params.to_dict())[1]
+
+
+def _widget(name: str):
+    sp = spec(name)
+    default = getattr(DEFAULT, name)
+    common = dict(key=name, help=sp.help or None, bind="query-params")
+    if name in st.session_state:
+        default = None  # the widget takes its value from session state (a preset, or the user)
+    if sp.options and all(isinstance(o, str) for o in sp.options):
+        fmt = FORMAT.get(name) or str
+        index = None if default is None else sp.options.index(default)
+        kw = {} if index is None else {"index": index}
+        return st.selectbox(sp.label, sp.options, format_func=lambda o: fmt(o) or o, **kw, **common)
+    kw = {} if default is None else {"value": default}
+    if sp.options:
+        return st.select_slider(sp.label, sp.options, format_func=FORMAT.get(name) or str, **kw, **common)
+    if name in SLIDERS:
+        return st.slider(sp.label, sp.lo, sp.hi, step=1, **kw, **common)
+    return st.number_input(sp.label, sp.lo, sp.hi, step=1, **kw, **common)
+
+
+def experiment_controls() -> Experiment:
+    """Draw the sidebar and return the Experiment it describes."""
+    check_url()
+    with st.sidebar:
+        for notice in st.session_state.url_notices:
+            st.warning(notice, icon="⚠️")
+        presets.picker()
+        values = {}
+        for group, names in GROUPS.items():
+            with st.expander(group, expanded=group != "Training"):
+                for name in names:
+                    values[name] = _widget(name)
+        exp = Experiment(**values)
+        link_box(exp)
+    return exp
+
+
+def link_box(exp: Experiment) -> None:
+    """The link that reproduces this experiment, ready to copy (st.code has a copy button)."""
+    query = to_query(exp)
+    base = (st.context.url or "").split("?")[0]
+    st.caption("Link to this exact experiment (copy button on the right):")
+    st.code(f"{base}?{query}" if query else base or "(all defaults)", language=None, wrap_lines=True)
+
+
+assert set(FIELDS) == {n for names in GROUPS.values() for n in names}, "every field needs a widget"
