@@ -208,15 +208,6 @@ def backward(
         if jacobians:
             jac, prod = jacobian_log(params, trace, sample)
             log = GradLog(**{**log.__dict__, "jacobian_norms": jac, "product_norms": prod, "sample": sample})
-    grads = _unchecked_params(dW_x, dW_s, db, dW_y, db_y)
+    grads = Params.unchecked(dW_x, dW_s, db, dW_y, db_y)  # may be non-finite when a run explodes
     return BackwardResult(loss=float(L), grads=grads, state_grad_norms=state_norms, log=log, s0_grad=s0_grad)
 
-
-def _unchecked_params(*arrays) -> Params:
-    """Params holding gradients, which may legitimately be non-finite when a run explodes."""
-    p = object.__new__(Params)
-    for name, value in zip(("W_x", "W_s", "b", "W_y", "b_y"), arrays):
-        value = np.asarray(value, dtype=np.float64)
-        value.flags.writeable = False
-        object.__setattr__(p, name, value)
-    return p

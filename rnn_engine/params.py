@@ -84,6 +84,20 @@ class Params:
         return {n: v.tolist() for n, v in self.items()}
 
     @staticmethod
+    def unchecked(*arrays) -> Params:
+        """Params(W_x, W_s, b, W_y, b_y) without the shape and finiteness checks.
+
+        For gradients and optimiser states, which may legitimately be non-finite when a run
+        explodes; the arrays are made read-only as in the checked constructor.
+        """
+        p = object.__new__(Params)
+        for name, value in zip(PARAM_NAMES, arrays, strict=True):
+            value = np.array(value, dtype=np.float64)
+            value.flags.writeable = False
+            object.__setattr__(p, name, value)
+        return p
+
+    @staticmethod
     def from_dict(d: dict) -> "Params":
         missing = [n for n in PARAM_NAMES if n not in d]
         if missing:
