@@ -15,3 +15,19 @@ __all__ = [
     "Params", "Trace", "GradLog", "BackwardResult",
     "forward", "backward", "get_activation",
 ]
+
+# learning tasks and feature files
+from rnn_engine.features import (  # noqa: E402
+    BUNDLED_FEATURES,
+    FeatureSet,
+    load_bundled,
+    load_digits_pair,
+    load_features,
+    write_features_csv,
+)
+from rnn_engine.tasks import TASKS, Task, make_task, split_task  # noqa: E402
+
+__all__ += [
+    "TASKS", "Task", "make_task", "split_task",
+    "FeatureSet", "BUNDLED_FEATURES", "load_features", "load_bundled", "load_digits_pair", "write_features_csv",
+]

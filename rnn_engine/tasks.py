@@ -1,0 +1,335 @@
+"""Learning tasks: seeded generators of input sequences x (N, M, D) and targets.
+
+Every task answers one question for a student: what must the network remember, and
+for how many steps? Time is the first axis, as in forward(): x[n] is x(n+1).
+
+    bird          the seed's one-step classifier, features fed in N chunks (lag up to N - 1)
+    adding        Hochreiter & Schmidhuber (1997), Exp. 4: add two marked values (lag >= N/2)
+    first_symbol  report the first of N symbols at step N (lag N - 1)
+    sine          predict a noisy sine one step ahead (a short memory suffices)
+
+Randomness is explicit: rng = np.random.default_rng(seed); the same arguments give the
+same arrays.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import string
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from rnn_engine.features import FeatureSet, load_bundled
+
+MAX_ELEMENTS = 20_000_000  # N * M * D, about 160 MB of float64
+
+TASKS: dict[str, str] = {
+    "bird": "Bird / not bird from an image feature vector, fed in N chunks; one label at the last step.",
+    "adding": "Adding problem (Hochreiter & Schmidhuber 1997): sum the two marked values, report at the last step.",
+    "first_symbol": "Remember the first symbol of the sequence and name it at the last step.",
+    "sine": "Predict a noisy sine wave one step ahead, at every step.",
+}
+
+OPTIONS: dict[str, dict] = {  # allowed options and their defaults
+    "bird": {"features": None, "standardize": True},
+    "adding": {},
+    "first_symbol": {"n_symbols": 4, "noise": 0.0},
+    "sine": {"period": 20.0, "noise": 0.1},
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """Inputs, targets and the recommended read-out and loss for one learning task."""
+
+    name: str
+    x: np.ndarray  # (N, M, D)
+    target: np.ndarray  # (M, K) for readout "last", (N, M, K) for "all"
+    readout: str  # "last" | "all"
+    output: str  # recommended read-out g
+    loss: str  # recommended loss
+    classification: bool
+    description: str  # one sentence: what to remember, over how many steps
+    class_names: tuple | None = None
+
+    def __post_init__(self):
+        for field in ("x", "target"):
+            arr = np.array(getattr(self, field), dtype=np.float64)
+            arr.flags.writeable = False
+            object.__setattr__(self, field, arr)
+
+    @property
+    def N(self) -> int:
+        """Sequence length (steps)."""
+        return self.x.shape[0]
+
+    @property
+    def M(self) -> int:
+        """Number of samples (sequences)."""
+        return self.x.shape[1]
+
+    @property
+    def D(self) -> int:
+        """Input size."""
+        return self.x.shape[2]
+
+    @property
+    def K(self) -> int:
+        """Output size."""
+        return self.target.shape[-1]
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, Task)
+            and (self.name, self.readout, self.output, self.loss) == (other.name, other.readout, other.output, other.loss)
+            and np.array_equal(self.x, other.x)
+            and np.array_equal(self.target, other.target)
+        )
+
+    __hash__ = None
+
+
+# ---------------------------------------------------------------------------
+# entry points
+
+
+def make_task(name: str, N: int, n_samples: int | None, seed: int = 0, **options) -> Task:
+    """Generate task `name` with N steps and n_samples sequences, reproducibly from `seed`.
+
+    Options per task (defaults): bird: features=None (the bundled set), standardize=True;
+    first_symbol: n_symbols=4, noise=0.0; sine: period=20.0, noise=0.1; adding: none.
+    """
+    if not isinstance(name, str) or name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; choose one of: {', '.join(TASKS)}.")
+    N = _whole(N, "N", 1, "the number of steps")
+    seed = _whole(seed, "seed", 0, "the random seed")
+    unknown = sorted(set(options) - set(OPTIONS[name]))
+    if unknown:
+        allowed = ", ".join(OPTIONS[name]) or "none"
+        raise ValueError(f"task {name!r} has no option {', '.join(map(repr, unknown))}; its options are: {allowed}.")
+    opts = {**OPTIONS[name], **options}
+    if name == "bird":
+        if n_samples is not None and n_samples != 0:
+            n_samples = _whole(n_samples, "n_samples", 1, "the number of samples (None or 0: all)")
+    else:
+        if n_samples is None:
+            raise ValueError("n_samples must be a whole number >= 1 (the number of sequences); got None.")
+        n_samples = _whole(n_samples, "n_samples", 1, "the number of sequences")
+    rng = np.random.default_rng(seed)
+    return _MAKERS[name](N, n_samples, rng, **opts)
+
+
+def split_task(task: Task, val_fraction: float = 0.25, seed: int = 0) -> tuple[Task, Task]:
+    """(train, validation): a seeded split of the M samples, about val_fraction held out.
+
+    Classification tasks are split per class (stratified), so both parts keep the class mix.
+    """
+    if not isinstance(task, Task):
+        raise ValueError(f"task must be a Task from make_task; got {type(task).__name__}.")
+    val_fraction = _real(val_fraction, "val_fraction")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must lie strictly between 0 and 1; got {val_fraction}.")
+    seed = _whole(seed, "seed", 0, "the random seed")
+    M = task.M
+    if M < 2:
+        raise ValueError(f"a split needs at least 2 samples; the task has n_samples = {M}.")
+    rng = np.random.default_rng(seed)
+    n_val = min(max(round(M * val_fraction), 1), M - 1)
+    order = rng.permutation(M)  # (M,)
+    if task.classification:
+        t = task.target if task.readout == "last" else task.target[-1]  # (M, K)
+        cls = (t[:, 0] > 0.5).astype(int) if task.K == 1 else t.argmax(axis=1)  # (M,)
+        c = cls[order]
+        rank = np.empty(M)  # position of each sample within its class, spread over [0, 1)
+        for k in np.unique(c):
+            where = np.flatnonzero(c == k)
+            rank[where] = (np.arange(where.size) + 0.5) / where.size
+        order = order[np.argsort(rank, kind="stable")]
+    val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+    return _subset(task, train_idx), _subset(task, val_idx)
+
+
+def _subset(task: Task, idx: np.ndarray) -> Task:
+    target = task.target[idx] if task.readout == "last" else task.target[:, idx]
+    return replace(task, x=task.x[:, idx], target=target)
+
+
+# ---------------------------------------------------------------------------
+# the tasks
+
+
+def _bird(N: int, n_samples: int | None, rng, features, standardize) -> Task:
+    """One-step classification of feature vectors, split over N steps.
+
+    N = 1: x(1) is the whole vector (the seed example). N > 1: the F features are cut into
+    N consecutive chunks of c = ceil(F / N) features, zero-padded, x(n) = chunk n. For
+    N > F, c = 1 and the steps after step F carry only zero padding: the features must be
+    remembered over N - F further steps before the label is read out (the long-lag case).
+    Samples: the first n_samples of a seeded permutation (None, 0 or > M: all).
+    """
+    if features is None:
+        features = load_bundled()
+    if not isinstance(features, FeatureSet):
+        raise ValueError(f"option features must be a FeatureSet (from load_features) or None; got {type(features).__name__}.")
+    if not isinstance(standardize, (bool, np.bool_)):
+        raise ValueError(f"option standardize must be True or False; got {standardize!r}.")
+    X = features.X  # (M_all, F)
+    if standardize:  # z-scores with the statistics of the whole set; constant features stay 0
+        sd = X.std(axis=0)
+        X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    M_all, F = X.shape
+    M = M_all if not n_samples or n_samples > M_all else n_samples
+    idx = rng.permutation(M_all)[:M]  # (M,)
+    c = math.ceil(F / N)  # features per step
+    _check_size(N, M, c)
+    padded = np.zeros((M, N * c))  # (M, N*c)
+    padded[:, :F] = X[idx]
+    x = padded.reshape(M, N, c).transpose(1, 0, 2).copy()  # (N, M, c)
+    target = features.labels[idx, None]  # (M, 1)
+    names = features.class_names
+    what = f"{names[1]} / {names[0]}"
+    if N == 1:
+        desc = f"Classify each {F}-feature vector as {what} in one step: nothing has to be remembered."
+    elif N <= F:
+        desc = (
+            f"Classify {what} from {F} features fed {c} per step over {N} steps: the first chunk "
+            f"must be remembered for {_steps(N - 1)}."
+        )
+    else:
+        desc = (
+            f"Classify {what} from {F} features fed one per step, followed by {N - F} steps of zero "
+            f"padding: the first feature must be remembered for {_steps(N - 1)}."
+        )
+    return Task("bird", x, target, "last", "sigmoid", "sse", True, desc, names)
+
+
+def _adding(N: int, M: int, rng) -> Task:
+    """The adding problem of Hochreiter & Schmidhuber (1997), experiment 4, at fixed length N.
+
+    x(n) = (value, marker): value ~ U[-1, 1]; exactly two steps have marker 1.0. The first,
+    X1, is one of the first W1 = min(10, N//2) steps; the second, X2, one of the still
+    unmarked steps among the first W2 = max(W1 + 1, N//2) (the paper's "first T/2 - 1
+    still unmarked pairs"), so the last mark is at step <= N/2 + 1 and must be kept for
+    at least N/2 - 1 steps. As in the paper, the first and the last step carry marker -1
+    unless they are marked. Target at step N: 0.5 + (X1 + X2)/4, in [0, 1].
+    Differences from the paper: N is fixed (the paper draws lengths in [T, 1.1 T]) and X1
+    is kept when step 1 is marked (the paper sets it to 0; for short N that is not rare).
+    N = 1: both marks fall on the only step (marker 1.0), target 0.5 + X1/2.
+    N = 2: the marks are steps 1 and 2, no -1 markers.
+    """
+    _check_size(N, M, 2)
+    x = np.zeros((N, M, 2))  # (N, M, 2)
+    x[:, :, 0] = rng.uniform(-1.0, 1.0, (N, M))
+    rows = np.arange(M)
+    if N == 1:
+        x[0, :, 1] = 1.0
+        target = 0.5 + x[0, :, 0, None] / 2.0  # (M, 1)
+    else:
+        W1 = min(10, N // 2)
+        W2 = max(W1 + 1, N // 2)
+        i1 = rng.integers(0, W1, M)  # (M,)
+        i2 = rng.integers(0, W2 - 1, M)  # (M,) index among the W2 - 1 unmarked steps
+        i2 = i2 + (i2 >= i1)  # skip i1
+        x[0, :, 1] = -1.0
+        x[N - 1, :, 1] = -1.0
+        x[i1, rows, 1] = 1.0
+        x[i2, rows, 1] = 1.0
+        target = 0.5 + (x[i1, rows, 0] + x[i2, rows, 0])[:, None] / 4.0  # (M, 1)
+    if N == 1:
+        desc = "Report 0.5 + X1/2 for the one value X1 shown (both marks fall on the only step): no memory needed."
+    else:
+        lag = N - max(W1 + 1, N // 2)
+        desc = (
+            f"Add the two values marked 1.0 (both within the first {max(W1 + 1, N // 2)} of {N} steps) and "
+            f"report 0.5 + (X1 + X2)/4 at step {N}: the values must be kept for at least {_steps(lag)}."
+        )
+    return Task("adding", x, target, "last", "sigmoid", "mse", False, desc, None)
+
+
+def _first_symbol(N: int, M: int, rng, n_symbols, noise) -> Task:
+    """x(1) = one-hot of a random symbol k in 0..n_symbols-1, x(n) = noise * N(0, I) for n > 1.
+
+    Target at step N: one-hot of k. The symbol must be remembered for N - 1 steps while
+    the distractor noise (standard deviation `noise`, default 0) is ignored.
+    """
+    n_symbols = _whole(n_symbols, "n_symbols", 2, "the number of symbols", hi=100)
+    noise = _nonneg(noise, "noise")
+    _check_size(N, M, n_symbols)
+    k = rng.integers(0, n_symbols, M)  # (M,)
+    onehot = np.eye(n_symbols)[k]  # (M, n_symbols)
+    x = np.zeros((N, M, n_symbols))  # (N, M, n_symbols)
+    x[0] = onehot
+    if noise > 0 and N > 1:
+        x[1:] = noise * rng.standard_normal((N - 1, M, n_symbols))
+    names = tuple(string.ascii_uppercase[:n_symbols]) if n_symbols <= 26 else tuple(f"s{j}" for j in range(n_symbols))
+    noisy = f", ignoring noise of size {noise:g} in between" if noise > 0 and N > 1 else ""
+    desc = (
+        f"Name the first of {N} inputs (one of {n_symbols} symbols) at the last step: it must be "
+        f"remembered for {_steps(N - 1)}{noisy}."
+    )
+    return Task("first_symbol", x, onehot, "last", "softmax", "ce", True, desc, names)
+
+
+def _sine(N: int, M: int, rng, period, noise) -> Task:
+    """x(n) = sin(2 pi n / period + phase) + noise * e(n),  target(n) = sin(2 pi (n+1) / period + phase).
+
+    Code index n = 0..N-1 (step n+1); phase ~ U[0, 2 pi) per sample, e(n) ~ N(0, 1).
+    """
+    period = _real(period, "period")
+    if not period > 0:
+        raise ValueError(f"option period must be a positive number of steps; got {period}.")
+    noise = _nonneg(noise, "noise")
+    _check_size(N, M, 1)
+    phase = rng.uniform(0.0, 2 * np.pi, M)  # (M,)
+    n = np.arange(N + 1)[:, None]  # (N+1, 1)
+    clean = np.sin(2 * np.pi * n / period + phase)  # (N+1, M)
+    x = (clean[:N] + noise * rng.standard_normal((N, M)))[:, :, None]  # (N, M, 1)
+    target = clean[1:, :, None]  # (N, M, 1)
+    desc = (
+        f"Predict the clean sine (period {period:g} steps) one step ahead from noisy samples at each of "
+        f"{_steps(N)}: the last few steps must be remembered to tell whether the wave is rising or falling."
+    )
+    return Task("sine", x, target, "all", "linear", "mse", False, desc, None)
+
+
+_MAKERS = {"bird": _bird, "adding": _adding, "first_symbol": _first_symbol, "sine": _sine}
+
+
+# ---------------------------------------------------------------------------
+# checks
+
+
+def _whole(value, name: str, lo: int, meaning: str, hi: int | None = None) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number ({meaning}); got {value!r}.")
+    value = int(value)
+    if value < lo or (hi is not None and value > hi):
+        rng_txt = f">= {lo}" if hi is None else f"between {lo} and {hi}"
+        raise ValueError(f"{name} must be {rng_txt} ({meaning}); got {value}.")
+    return value
+
+
+def _real(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value!r}.")
+    return float(value)
+
+
+def _nonneg(value, name: str) -> float:
+    value = _real(value, f"option {name}")
+    if value < 0:
+        raise ValueError(f"option {name} must be >= 0; got {value}.")
+    return value
+
+
+def _steps(k: int) -> str:
+    return f"{k} step" if k == 1 else f"{k} steps"
+
+
+def _check_size(N: int, M: int, D: int) -> None:
+    if N * M * D > MAX_ELEMENTS:
+        raise ValueError(
+            f"N x n_samples x D = {N} x {M} x {D} = {N * M * D:,} inputs is too large "
+            f"(limit {MAX_ELEMENTS:,}); use fewer steps N or fewer samples n_samples."
+        )
