@@ -31,3 +31,31 @@ __all__ += [
     "TASKS", "Task", "make_task", "split_task",
     "FeatureSet", "BUNDLED_FEATURES", "load_features", "load_bundled", "load_digits_pair", "write_features_csv",
 ]
+
+# initialisation, theory, optimisers and training
+from rnn_engine.init import INIT_SCHEMES, init_params  # noqa: E402
+from rnn_engine.optim import (  # noqa: E402
+    OPTIMIZERS,
+    SCHEDULES,
+    OptState,
+    clip_by_global_norm,
+    clip_by_value,
+    init_opt_state,
+    learning_rate,
+)
+from rnn_engine.theory import (  # noqa: E402
+    bound_curve,
+    eigenvalues,
+    singular_values,
+    spectral_radius,
+    vanishing_condition,
+)
+from rnn_engine.train import CLIPS, Dataset, History, TrainConfig, TrainResult, loss_value, train  # noqa: E402
+
+__all__ += [
+    "INIT_SCHEMES", "init_params",
+    "spectral_radius", "singular_values", "eigenvalues", "bound_curve", "vanishing_condition",
+    "OPTIMIZERS", "SCHEDULES", "OptState", "init_opt_state", "learning_rate",
+    "clip_by_global_norm", "clip_by_value",
+    "CLIPS", "TrainConfig", "Dataset", "History", "TrainResult", "train", "loss_value",
+]
