@@ -160,7 +160,8 @@ class Dataset:
 
 
 def batch_indices(t: int, M: int, B: int, seed: int) -> np.ndarray:
-    """Sample indices of iteration t's batch: (B,), a function of (seed, t) only."""
+    """Sample indices of iteration t's batch: (B,), a function of (seed, t) only (B <= M)."""
+    B = min(int(B), int(M))
     per_epoch = M // B
     epoch, i = divmod(int(t), per_epoch)
     order = np.random.default_rng([int(seed), epoch]).permutation(M)  # (M,)
