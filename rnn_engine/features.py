@@ -47,6 +47,10 @@ class FeatureSet:
             raise ValueError(f"X must have shape (M, F) = (samples, features); got shape {X.shape}.")
         if labels.shape != (X.shape[0],):
             raise ValueError(f"labels must have shape (M,) = ({X.shape[0]},), one per row of X; got {labels.shape}.")
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or inf; every feature value must be a finite number.")
+        if not np.isin(labels, (0.0, 1.0)).all():
+            raise ValueError("labels must be 0 or 1.")
         names = tuple(str(n) for n in self.feature_names)
         if len(names) != X.shape[1]:
             raise ValueError(f"feature_names must name all {X.shape[1]} features; got {len(names)} names.")
@@ -160,7 +164,7 @@ def _read_source(source, filename, max_bytes) -> tuple[bytes, str]:
             raise ValueError("filename is needed with uploaded bytes: its extension (.csv or .npz) decides the format.")
         data = bytes(source)
         if len(data) > max_bytes:
-            raise ValueError(f"file {filename!r} is {len(data) / 1e6:.1f} MB; the limit is {limit}.")
+            raise ValueError(f"file {filename!r} is {len(data) / 1e6:.3g} MB; the limit is {limit}.")
         return data, str(filename)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -168,7 +172,7 @@ def _read_source(source, filename, max_bytes) -> tuple[bytes, str]:
             raise ValueError(f"no feature file at {str(path)!r}.")
         size = path.stat().st_size
         if size > max_bytes:
-            raise ValueError(f"file {path.name!r} is {size / 1e6:.1f} MB; the limit is {limit}.")
+            raise ValueError(f"file {path.name!r} is {size / 1e6:.3g} MB; the limit is {limit}.")
         return path.read_bytes(), str(filename or path)
     raise ValueError(f"source must be a file path or the bytes of an upload; got {type(source).__name__}.")
 
@@ -223,31 +227,31 @@ def _parse_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple]:
     width = len(header)
     values = np.empty((len(body), width))  # (M, F + 1)
     for i, (line, row) in enumerate(body):
+        where = f"line {line} (data row {i + 1})"
         if len(row) != width:
-            raise ValueError(
-                f"row on line {line} has {len(row)} fields, expected {width} (as many as the header)."
-            )
+            raise ValueError(f"{where} has {len(row)} fields, expected {width} (as many as the header).")
         for j, cell in enumerate(row):
-            values[i, j] = _number(cell, line, header[j])
+            values[i, j] = _number(cell, where, header[j])
     labels = values[:, lab]  # (M,)
     for i, t in enumerate(labels):
         if t not in (0.0, 1.0):
             raise ValueError(
-                f"column {LABEL_COLUMN!r} on line {body[i][0]} is {body[i][1][lab].strip()!r}; labels must be 0 or 1."
+                f"line {body[i][0]} (data row {i + 1}), column {LABEL_COLUMN!r} is {body[i][1][lab].strip()!r}; "
+                f"labels must be 0 or 1."
             )
     return values[:, feat_cols], labels, tuple(header[j] for j in feat_cols)
 
 
-def _number(cell: str, line: int, column: str) -> float:
+def _number(cell: str, where: str, column: str) -> float:
     text = cell.strip()
     if not text:
-        raise ValueError(f"line {line}, column {column!r} is empty; expected a number.")
+        raise ValueError(f"{where}, column {column!r} is empty; expected a number.")
     try:
         v = float(text)
     except ValueError:
-        raise ValueError(f"line {line}, column {column!r} holds the text {text!r}; expected a number.") from None
+        raise ValueError(f"{where}, column {column!r} holds the text {text!r}; expected a number.") from None
     if not math.isfinite(v):
-        raise ValueError(f"line {line}, column {column!r} is {text!r}; every value must be a finite number (no NaN or inf).")
+        raise ValueError(f"{where}, column {column!r} is {text!r}; every value must be a finite number (no NaN or inf).")
     return v
 
 
@@ -317,6 +321,8 @@ def _npz_array(npz, key: str, numeric: bool = True) -> np.ndarray:
         raise ValueError(f"array {key!r} in the .npz file cannot be read ({exc}).") from None
     except Exception as exc:
         raise ValueError(f"array {key!r} in the .npz file cannot be read ({exc}).") from None
+    if not isinstance(arr, np.ndarray):  # a member that is not in .npy format comes back as bytes
+        raise ValueError(f"array {key!r} in the .npz file is not a numpy array; save it with np.savez(path, X=X, y=y).")
     if arr.dtype.hasobject:  # defensive: allow_pickle=False already refuses these
         raise ValueError(f"array {key!r} in the .npz file holds Python objects; save plain numbers.")
     if numeric and arr.dtype.kind not in "biuf":
