@@ -17,6 +17,7 @@ from rnn_engine.tasks import Task, make_task, split_task
 from rnn_engine.train import Dataset, TrainConfig, TrainResult, train
 
 N_SAMPLES = 512  # sequences drawn per task (train + validation)
+VALIDATE_EVERY = 5  # validation loss every 5 iterations keeps a redraw fast
 JACOBIAN_BUDGET = 4e8  # H^3 * N flops above which the Jacobian log is not computed live
 
 
@@ -86,7 +87,7 @@ def train_config(exp: Experiment, iterations: int | None = None) -> TrainConfig:
     return TrainConfig(
         iterations=iterations or exp.iterations, batch_size=exp.batch, learning_rate=exp.lr,
         schedule=exp.schedule, optimizer=exp.optimizer, clip=exp.clip, clip_threshold=exp.clip_at,
-        seed=exp.seed,
+        seed=exp.seed, validate_every=VALIDATE_EVERY,
     )
 
 

@@ -1,0 +1,134 @@
+"""Engine speed: forward + backward with the per-step gradient log, and a 300-iteration training run.
+
+Prints, for each size, our time, PyTorch autograd's time for the same work (float64, per-step
+dL/ds(n) kept via retain_grad) when torch is importable, and the physical floor: the time numpy's
+BLAS needs for the same matrix products alone. Targets (issue 2): at most half PyTorch's time where
+per-step overhead dominates (H <= 64), at least 70% of the matmul floor where matrices are large.
+
+    python benchmarks/engine.py            # all sizes
+    python benchmarks/engine.py --quick    # fewer repeats
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rnn_engine import Params, backward, forward  # noqa: E402
+
+LECTURE = [(16, 10, 1), (16, 100, 32), (64, 100, 32), (64, 200, 64), (128, 100, 32), (128, 200, 64)]
+LARGE = [(512, 200, 64)]
+D, K = 8, 4
+
+
+def best_of(fn, repeats: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def make(H, N, B, seed=0):
+    rng = np.random.default_rng(seed)
+    p = Params(rng.normal(size=(H, D)) / np.sqrt(D), rng.normal(size=(H, H)) / np.sqrt(H), np.zeros(H),
+               rng.normal(size=(K, H)) / np.sqrt(H), np.zeros(K))
+    x = rng.normal(size=(N, B, D))  # (N, B, D)
+    t = rng.uniform(size=(B, K))  # (B, K)
+    return p, x, t
+
+
+def ours(p, x, t):
+    return backward(p, forward(p, x, "tanh", "sigmoid"), t, "sse", "last")
+
+
+def matmul_floor(H, N, B, repeats) -> float:
+    """Time of the matrix products forward + backward cannot avoid, at the same shapes."""
+    rng = np.random.default_rng(1)
+    W = rng.normal(size=(H, H))
+    s = rng.normal(size=(B, H))
+    big = rng.normal(size=(N * B, H))
+    xin = rng.normal(size=(N * B, D))
+    Wx = rng.normal(size=(D, H))
+
+    def work():
+        xin @ Wx  # input projection, all steps
+        for _ in range(N):
+            s @ W  # forward recurrence
+        for _ in range(N):
+            s @ W  # backward recurrence W_s^T delta
+        big.T @ big  # dL/dW_s
+        big.T @ xin  # dL/dW_x
+    return best_of(work, repeats)
+
+
+def torch_time(H, N, B, p, x, t, repeats):
+    import torch
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    P = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in p.items()}
+    X = torch.tensor(x, dtype=torch.float64)
+    T = torch.tensor(t, dtype=torch.float64)
+
+    def work():
+        for v in P.values():
+            v.grad = None
+        s = torch.zeros(B, H, dtype=torch.float64)
+        states = []
+        ax = X.reshape(N * B, D) @ P["W_x"].T + P["b"]
+        ax = ax.reshape(N, B, H)
+        for n in range(N):
+            s = torch.tanh(ax[n] + s @ P["W_s"].T)
+            s.retain_grad()
+            states.append(s)
+        y = torch.sigmoid(s @ P["W_y"].T + P["b_y"])
+        loss = ((y - T) ** 2).sum()
+        loss.backward()
+        return torch.stack([st.grad.norm() for st in states])
+    return best_of(work, repeats)
+
+
+def training_time(H, N, B, iterations=300):
+    from rnn_engine.train import Dataset, TrainConfig, train
+
+    p, x, t = make(H, N, 4 * B)
+    data = Dataset(x_train=x, t_train=t, x_val=None, t_val=None, readout="last", classification=False)
+    cfg = TrainConfig(iterations=iterations, batch_size=B, learning_rate=0.01, validate_every=10**9)
+    t0 = time.perf_counter()
+    train(p, data, activation="tanh", output="sigmoid", loss="sse", config=cfg)
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    repeats = 3 if args.quick else 7
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+        print("(torch not importable: `pip install torch==2.13.0` adds the PyTorch column)")
+    print(f"{'H':>4} {'N':>4} {'B':>3} | {'ours ms':>9} | {'torch ms':>9} {'ours/torch':>10} | {'floor ms':>9} {'floor/ours':>10}")
+    for H, N, B in LECTURE + LARGE:
+        p, x, t = make(H, N, B)
+        ours_t = best_of(lambda: ours(p, x, t), repeats if H < 512 else 3)
+        floor_t = matmul_floor(H, N, B, repeats if H < 512 else 3)
+        torch_t = torch_time(H, N, B, p, x, t, repeats if H < 512 else 3) if have_torch else float("nan")
+        print(f"{H:>4} {N:>4} {B:>3} | {ours_t * 1e3:9.2f} | {torch_t * 1e3:9.2f} {ours_t / torch_t:10.2f} | "
+              f"{floor_t * 1e3:9.2f} {floor_t / ours_t:10.2f}")
+    print()
+    for H, N, B in [(16, 50, 32), (64, 100, 32)]:
+        print(f"training 300 iterations at H={H}, N={N}, B={B}: {training_time(H, N, B):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
