@@ -1,0 +1,82 @@
+"""Every page and every preset renders through Streamlit's AppTest without an exception; URL binding works."""
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import presets
+from dashboard.config import to_query
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PAGES = ["graph", "gradients", "training", "theory", "weights", "compare", "seed_example"]
+PAGE_OF = {"gradients": "gradients", "training": "training", "theory": "theory", "graph": "graph",
+           "seed": "seed_example", "weights": "weights", "compare": "compare"}
+
+
+def run(page: str | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = str(v)
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_the_defaults(page):
+    at = run(page)
+    no_exception(at)
+    assert at.title, "every page starts with a title"
+
+
+@pytest.mark.parametrize("name", sorted(presets.all_presets()))
+def test_every_preset_renders_on_its_page_and_the_gradients_page(name):
+    preset = presets.get(name)
+    query = dict(kv.split("=", 1) for kv in to_query(preset.experiment).split("&") if kv)
+    for page in {PAGE_OF[preset.page], "gradients"}:
+        at = run(page, query)
+        no_exception(at)
+        assert at.sidebar.slider(key="N").value == preset.experiment.N
+
+
+def test_a_url_parameter_sets_the_widget():
+    at = run("gradients", {"N": 12, "activation": "sigmoid", "lr": "0.003", "H": 8})
+    no_exception(at)
+    assert at.sidebar.slider(key="N").value == 12
+    assert at.sidebar.selectbox(key="activation").value == "sigmoid"
+    assert at.sidebar.select_slider(key="lr").value == 0.003
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(spec["data"][0]["x"]["bdata"] if isinstance(spec["data"][0]["x"], dict) else spec["data"][0]["x"]) > 0
+
+
+@pytest.mark.parametrize("query", [{"N": "abc"}, {"N": "99999"}, {"lr": "7"}, {"activation": "<script>"}])
+def test_a_garbage_url_value_gives_a_notice_not_an_exception(query):
+    at = run("gradients", query)
+    no_exception(at)
+    (key, raw), = query.items()
+    notices = [w.value for w in at.sidebar.warning]
+    assert any(key in n and raw in n for n in notices), notices
+
+
+def test_loading_a_preset_from_the_sidebar_sets_every_field():
+    at = run("gradients")
+    preset = presets.get("exploding")
+    at.sidebar.selectbox(key="_preset_choice").select("exploding").run()
+    no_exception(at)
+    for field in ("N", "activation", "radius", "clip"):
+        widget = at.sidebar.get("slider") + at.sidebar.get("selectbox") + at.sidebar.get("select_slider")
+        (w,) = [w for w in widget if w.key == field]
+        assert w.value == getattr(preset.experiment, field)
+    assert any(preset.explains[:30] in i.value for i in at.sidebar.info)
+
+
+def test_an_impossible_combination_is_explained_not_raised():
+    at = run("gradients", {"output": "linear", "loss": "ce"})
+    no_exception(at)
+    assert any("loss" in e.value for e in at.error)
