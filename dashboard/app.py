@@ -14,16 +14,16 @@ import streamlit as st  # noqa: E402
 
 from dashboard import sidebar  # noqa: E402
 
-st.set_page_config(page_title="RNN Gradient Lab", page_icon="🔁", layout="wide")
+st.set_page_config(page_title="RNN Gradient Lab", page_icon=":material/replay:", layout="wide")
 
 PAGES = [
-    st.Page("app_pages/graph.py", title="Unfolded graph", icon="🕸️", url_path="graph", default=True),
-    st.Page("app_pages/gradients.py", title="Gradients through time", icon="📉", url_path="gradients"),
-    st.Page("app_pages/training.py", title="Training", icon="🏋️", url_path="training"),
-    st.Page("app_pages/theory.py", title="Theory", icon="📐", url_path="theory"),
-    st.Page("app_pages/weights.py", title="Weights", icon="🎛️", url_path="weights"),
-    st.Page("app_pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
-    st.Page("app_pages/seed_example.py", title="Seed example: bird classifier", icon="🐦", url_path="seed"),
+    st.Page("app_pages/graph.py", title="Unfolded graph", icon=":material/account_tree:", url_path="graph", default=True),
+    st.Page("app_pages/gradients.py", title="Gradients through time", icon=":material/trending_down:", url_path="gradients"),
+    st.Page("app_pages/training.py", title="Training", icon=":material/model_training:", url_path="training"),
+    st.Page("app_pages/theory.py", title="Theory", icon=":material/functions:", url_path="theory"),
+    st.Page("app_pages/weights.py", title="Weights", icon=":material/grid_on:", url_path="weights"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
+    st.Page("app_pages/seed_example.py", title="Seed example: bird classifier", icon=":material/flutter_dash:", url_path="seed"),
 ]
 
 page = st.navigation(PAGES)

@@ -56,4 +56,4 @@ def picker() -> None:
                  placeholder="Choose a preset…", format_func=lambda n: presets[n].title, on_change=_apply)
     loaded = st.session_state.get("_preset_loaded")
     if loaded in presets:
-        st.info(presets[loaded].explains, icon="🎓")
+        st.info(presets[loaded].explains, icon=":material/school:")

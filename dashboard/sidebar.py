@@ -48,7 +48,7 @@ def experiment_controls() -> Experiment:
     check_url()
     with st.sidebar:
         for notice in st.session_state.url_notices:
-            st.warning(notice, icon="⚠️")
+            st.warning(notice, icon=":material/warning:")
         presets.picker()
         values = {}
         for group, names in GROUPS.items():

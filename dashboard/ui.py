@@ -53,5 +53,5 @@ def plain_errors():
     try:
         yield
     except ValueError as exc:
-        st.error(f"This setting cannot run: {exc}", icon="🚫")
+        st.error(f"This setting cannot run: {exc}", icon=":material/block:")
         st.stop()

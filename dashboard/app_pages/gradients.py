@@ -56,7 +56,7 @@ normalise = st.toggle("Normalise each iteration (shows the shape of the decay ev
 if h.iterations_done:
     ui.chart(figs.heatmap(h.state_grad_norms, h.iteration, normalise, ui.theme()), "gradient-heatmap")
     if h.exploded_at is not None:
-        st.error(f"Training exploded at iteration {h.exploded_at}: {h.exploded_what}. The heatmap stops there.", icon="💥")
+        st.error(f"Training exploded at iteration {h.exploded_at}: {h.exploded_what}. The heatmap stops there.", icon=":material/error:")
 else:
     st.warning("No training iteration finished; nothing to draw.")
 

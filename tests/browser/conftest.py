@@ -114,8 +114,13 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
     )
     page.wait_for_timeout(400)
     page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                 || !document.querySelector('[data-testid="stStatusWidget"]').innerText.includes('Running')""",
+        """() => {
+            const w = document.querySelector('[data-testid="stStatusWidget"]');
+            if (w && w.innerText.includes('Running')) return false;
+            // every plotly chart has drawn its SVG
+            const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+            return charts.every(c => c.querySelector('.main-svg'));
+        }""",
         timeout=timeout,
     )
 
