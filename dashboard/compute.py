@@ -5,6 +5,7 @@ Nothing here draws; nothing here is a widget.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +49,60 @@ def setup(exp: Experiment) -> Setup:
     D, K = task.x.shape[2], _K(task)
     params = init_params(D, exp.H, K, scheme=exp.init, scale=exp.scale,
                          spectral_radius=exp.radius or None, seed=exp.seed)
+    params = apply_weights(params, exp.weights)
     output, loss = resolve(exp, task)
     return Setup(tr, va, params, output, loss)
+
+
+# --- Edited weights (the Weights page) -------------------------------------------------------------
+EDITABLE = ("W_s", "W_x", "b")  # the arrays the Weights page lets a student type into
+
+
+def apply_weights(params: Params, weights: str) -> Params:
+    """params with the arrays in `weights` (Experiment.weights, JSON) in place of the initial ones.
+
+    Raises ValueError with a clear message when the text is not JSON, names an array that cannot be
+    edited, or an array has the wrong shape (H or the task changed since the edit) or a non-number.
+    """
+    if not weights:
+        return params
+    fix = " Reset them on the Weights page."
+    try:
+        d = json.loads(weights)
+    except (json.JSONDecodeError, RecursionError):
+        raise ValueError("the edited weights are not valid JSON." + fix) from None
+    if not isinstance(d, dict):
+        raise ValueError('the edited weights must be a JSON object such as {"W_s": [[...]]}.' + fix)
+    unknown = sorted(set(d) - set(EDITABLE))
+    if unknown:
+        raise ValueError(f"the edited weights name {', '.join(map(repr, unknown))}; only "
+                         f"{', '.join(EDITABLE)} can be edited." + fix)
+    changes = {}
+    for name in EDITABLE:
+        if name not in d:
+            continue
+        expected = getattr(params, name).shape
+        try:
+            value = np.array(d[name])
+        except ValueError:  # ragged nesting
+            raise ValueError(f"the edited {name} has rows of different lengths; it needs shape {expected}." + fix) from None
+        if value.shape != expected:
+            raise ValueError(f"the edited {name} has shape {value.shape}, but this network (H = {params.H}, "
+                             f"D = {params.D}) needs {expected}: the hidden size or the task changed since it "
+                             "was edited." + fix)
+        if value.dtype.kind not in "iuf" or _holds_bool(d[name]):
+            raise ValueError(f"the edited {name} holds something that is not a number (text, true/false or "
+                             "an empty cell)." + fix)
+        bad = np.argwhere(~np.isfinite(value.astype(np.float64)))
+        if len(bad):
+            where = ", ".join("(" + ", ".join(str(int(i) + 1) for i in idx) + ")" for idx in bad[:3])
+            raise ValueError(f"the edited {name} holds NaN or infinity at entry {where} (counting from 1)." + fix)
+        changes[name] = value.astype(np.float64)
+    return params.replace(**changes)
+
+
+def _holds_bool(value) -> bool:
+    return isinstance(value, bool) or (isinstance(value, list) and any(_holds_bool(v) for v in value))
 
 
 def _K(task: Task) -> int:

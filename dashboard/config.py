@@ -6,6 +6,7 @@ Experiment, falling back to the default (with a notice) for anything out of rang
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -51,6 +52,25 @@ class Spec:
         return value
 
 
+@dataclass(frozen=True)
+class TextSpec(Spec):
+    """A free-text field (the Weights page's edited arrays): "" or any JSON object.
+
+    Shapes and values are checked where the weights are used (compute.setup), with a clear message.
+    """
+
+    def parse(self, raw: str, default):
+        if raw == "":
+            return ""
+        try:
+            value = json.loads(raw)
+        except (json.JSONDecodeError, RecursionError):
+            raise ValueError('expected JSON such as {"W_s": [[0.5, 0.1], [0.0, 0.9]]}') from None
+        if not isinstance(value, dict):
+            raise ValueError('expected a JSON object such as {"W_s": [[0.5, 0.1], [0.0, 0.9]]}')
+        return raw
+
+
 def _float_eq(raw: str, option: float) -> bool:
     try:
         return math.isclose(float(raw), option, rel_tol=1e-9)
@@ -84,6 +104,9 @@ class Experiment:
     truncate: int = _f(0, Spec("Truncate BPTT at k steps", lo=0, hi=1000, help="0 = full BPTT; k = each loss term sends gradient back at most k steps."))
     batch: int = _f(32, Spec("Batch size B", BATCH_SIZES))
     iterations: int = _f(200, Spec("Iterations", lo=1, hi=5000))
+    # Not a sidebar widget: the Weights page's edits, compact JSON {"W_s": [[...]], "W_x": [[...]], "b": [...]}
+    # of the arrays that differ from the initial ones; compute.setup applies and checks it.
+    weights: str = _f("", TextSpec("Edited weights", help="Set on the Weights page; empty = the initial weights."))
 
     def replace(self, **changes) -> "Experiment":
         return dataclasses.replace(self, **changes)
@@ -117,7 +140,9 @@ def from_query(params) -> tuple[Experiment, list[str]]:
         try:
             values[name] = spec(name).parse(str(raw), getattr(DEFAULT, name))
         except ValueError as exc:
-            notices.append(f"URL parameter {name}={raw!r} ignored ({exc}); using {getattr(DEFAULT, name)}.")
+            default = getattr(DEFAULT, name)
+            notices.append(f"URL parameter {name}={raw!r} ignored ({exc}); using "
+                           f"{'the initial weights' if name == 'weights' else default}.")
     return Experiment(**values), notices
 
 

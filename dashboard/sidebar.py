@@ -55,6 +55,7 @@ def experiment_controls() -> Experiment:
             with st.expander(group, expanded=group != "Training"):
                 for name in names:
                     values[name] = _widget(name)
+        values["weights"] = edited_weights()
         exp = Experiment(**values)
         link_box(exp)
     return exp
@@ -68,4 +69,32 @@ def link_box(exp: Experiment) -> None:
     st.code(f"{base}?{query}" if query else base or "(all defaults)", language=None, wrap_lines=True)
 
 
-assert set(FIELDS) == {n for names in GROUPS.values() for n in names}, "every field needs a widget"
+# --- Edited weights: set on the Weights page, not a widget; kept in session state and in the URL -------
+NOT_WIDGETS = {"weights"}
+
+
+def edited_weights() -> str:
+    """Experiment.weights: st.session_state["weights"], seeded once from the URL; mirrored into the URL."""
+    if "weights" not in st.session_state:
+        raw = st.query_params.get("weights", "")
+        try:
+            st.session_state["weights"] = spec("weights").parse(raw, "")
+        except ValueError:
+            st.session_state["weights"] = ""  # check_url() already shows the notice
+    weights = str(st.session_state["weights"] or "")
+    if weights and st.query_params.get("weights") != weights:
+        st.query_params["weights"] = weights
+    elif not weights and "weights" in st.query_params:
+        del st.query_params["weights"]
+    if weights:
+        st.caption(":material/edit: Weights edited on the Weights page are in use on every page.")
+    return weights
+
+
+def reset_weights() -> None:
+    """Button callback: back to the initial weights (and fresh, empty editors on the Weights page)."""
+    st.session_state["weights"] = ""
+    st.session_state["weights_version"] = st.session_state.get("weights_version", 0) + 1
+
+
+assert set(FIELDS) - NOT_WIDGETS == {n for names in GROUPS.values() for n in names}, "every field needs a widget"
