@@ -7,13 +7,14 @@ numpy and the standard library only; everything here can be used from a notebook
 from rnn_engine.activations import ACTIVATIONS, OUTPUTS, get_activation
 from rnn_engine.backward import READOUTS, BackwardResult, GradLog, backward
 from rnn_engine.forward import Trace, forward
+from rnn_engine.gradcheck import gradcheck
 from rnn_engine.losses import LOSSES
 from rnn_engine.params import Params
 
 __all__ = [
     "ACTIVATIONS", "OUTPUTS", "LOSSES", "READOUTS",
     "Params", "Trace", "GradLog", "BackwardResult",
-    "forward", "backward", "get_activation",
+    "forward", "backward", "get_activation", "gradcheck",
 ]
 
 # learning tasks and feature files

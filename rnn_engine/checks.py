@@ -27,6 +27,8 @@ def as_matrix(value, name: str, shape=None, meaning: str = "") -> np.ndarray:
     if arr.ndim != 2 or (shape is not None and arr.shape != tuple(shape)):
         want = meaning or (f"{tuple(shape)}" if shape is not None else "a 2-D matrix")
         raise ValueError(f"{name} must have shape {want}; got shape {arr.shape}.")
+    if arr.size == 0:
+        raise ValueError(f"{name} must have at least one row and one column; got shape {arr.shape}.")
     return arr
 
 
@@ -41,7 +43,7 @@ def as_vector(value, name: str, length=None, meaning: str = "") -> np.ndarray:
 def as_array(value, name: str, shape: tuple, meaning: str) -> np.ndarray:
     """Finite float64 array whose shape matches `shape` (None = any size)."""
     arr = require_finite(as_float_array(value, name), name)
-    if arr.ndim != len(shape) or any(w is not None and w != g for w, g in zip(shape, arr.shape)):
+    if arr.ndim != len(shape) or any(w is not None and w != g for w, g in zip(shape, arr.shape, strict=True)):
         raise ValueError(f"{name} must have shape {meaning}; got shape {arr.shape}.")
     return arr
 

@@ -35,15 +35,20 @@ def loss_and_grad(z: np.ndarray, y: np.ndarray, t: np.ndarray, loss: str, output
         L = scale * float(np.vdot(r, r))
         dL_dy = 2.0 * scale * r
         return L, _through_output(dL_dy, y, output)
+    if loss == "bce" and output == "softmax" and z.shape[-1] == 1:
+        raise ValueError("loss 'bce' with output 'softmax' needs K >= 2 outputs (one softmax output is always 1).")
     log_y, log_1my = log_readout(z, output)
     if loss == "bce":
         L = -float(np.sum(t * log_y + (1.0 - t) * log_1my)) / M
         if output == "sigmoid":
             return L, (y - t) / M
-        # softmax: dL/dz_j = y_j (g_j - sum_k g_k y_k), g_k y_k = -t_k + (1 - t_k) y_k / (1 - y_k)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gy = (-t + (1.0 - t) * np.exp(log_y - log_1my)) / M  # (M, K) g_k y_k
-            return L, gy - y * gy.sum(axis=-1, keepdims=True)
+        # softmax: dL/dz_j = (K y_j - t_j - sum_{k != j} (1 - t_k) y_j / (1 - y_k)) / M, where
+        # y_j / (1 - y_k) <= 1 for j != k: no huge terms cancelling when some y_k saturates at 1
+        K = z.shape[-1]
+        off = ~np.eye(K, dtype=bool)  # (K, K) j != k
+        log_ratio = np.where(off, log_y[:, :, None] - log_1my[:, None, :], -np.inf)  # (M, K, K)
+        S = np.sum(np.exp(log_ratio) * (1.0 - t)[:, None, :], axis=-1)  # (M, K)
+        return L, (K * y - t - S) / M
     # ce
     L = -float(np.sum(t * log_y)) / M
     if output == "softmax":
