@@ -29,5 +29,15 @@ def steps(N: int) -> np.ndarray:
 def finish(fig: go.Figure, title: str, x: str, y: str, theme: str, log_y: bool = False) -> go.Figure:
     fig.update_layout(title=title, xaxis_title=x, yaxis_title=y)
     if log_y:
-        fig.update_yaxes(type="log", exponentformat="power")
+        fig.update_yaxes(type="log", exponentformat="power", **decade_ticks(fig))
     return th.apply(fig, theme)
+
+
+def decade_ticks(fig: go.Figure) -> dict:
+    """Tick only at powers of ten when the data spans two decades or more (no 2, 3, 5 clutter)."""
+    ys = [np.asarray(t.y, dtype=float) for t in fig.data if getattr(t, "y", None) is not None]
+    ys = np.concatenate([y[np.isfinite(y) & (y > 0)] for y in ys]) if ys else np.array([])
+    if ys.size == 0:
+        return {}
+    span = np.log10(ys.max() / ys.min())
+    return {"dtick": max(1, int(np.ceil(span / 8)))} if span >= 2 else {}

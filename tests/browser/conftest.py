@@ -117,6 +117,8 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
         """() => {
             const w = document.querySelector('[data-testid="stStatusWidget"]');
             if (w && w.innerText.includes('Running')) return false;
+            if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')) return false;
+            if (!document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]')) return false;
             // every plotly chart has drawn its SVG
             const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
             return charts.every(c => c.querySelector('.main-svg'));
