@@ -51,7 +51,6 @@ def surrogate_loss(
             start = trace.s[0] if lo == 0 else frozen[lo]  # (B, H)
             z[i] = forward(params, trace.x[lo : m + 1], activation, output, start).z[-1]
     y = apply_readout(z, output)  # (M, B, K)
-    t = t.reshape(-1, B, K)  # (M, B, K)
     L, _ = loss_and_grad(z.reshape(-1, K), y.reshape(-1, K), t.reshape(-1, K), loss, output)
     return L
 
