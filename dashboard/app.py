@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit ru
 
 import streamlit as st  # noqa: E402
 
-from dashboard import sidebar  # noqa: E402
+from dashboard import sidebar, ui  # noqa: E402
 
 st.set_page_config(page_title="RNN Gradient Lab", page_icon=":material/replay:", layout="wide")
 
@@ -27,5 +27,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+ui.start_page()  # projector toggle, empty figure record
 st.session_state["experiment"] = sidebar.experiment_controls()
 page.run()
+ui.page_downloads(page.url_path or page.title)  # every figure the page placed, as one ZIP

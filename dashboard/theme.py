@@ -1,41 +1,113 @@
 """The two looks of every figure: 'screen' for a laptop, 'projector' for the back row of a lecture hall.
 
-Colour scales are colour-blind safe (viridis/cividis for magnitudes, Okabe-Ito for lines).
+Both are white, flat and quiet (no background tint, faint grid, no zero lines, no border around the
+legend); the projector look scales everything up for a 1920x1080 slide seen from 20 m: 30 px text,
+44 px titles, 6 px lines. Colour scales are colour-blind safe: Okabe-Ito (2008) for lines, Viridis
+for magnitudes (perceptually uniform, readable in greyscale), RdBu_r for signed values centred on 0.
+
+Figure builders call `apply(fig, theme)` last; export calls `for_export(fig, theme)`, which can also
+re-dress a figure built in the other look (explicit font sizes, line widths and marker sizes scale).
 """
 from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# Okabe & Ito (2008) colour-blind-safe qualitative palette.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+# Okabe & Ito (2008) colour-blind-safe qualitative palette (yellow last: weak on white).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 MAGNITUDE_SCALE = "Viridis"  # perceptually uniform, colour-blind safe
 DIVERGING_SCALE = "RdBu_r"  # for signed weights, centred on 0
 THEMES = ("screen", "projector")
 SLIDE_SIZE = (1920, 1080)
+FONT_FAMILY = "Arial, 'Liberation Sans', Helvetica, sans-serif"  # Liberation Sans has ∂ ‖ σ γ φ ₀-₉ ᵀ
+INK = "#1a1a1a"  # text and axis lines: near-black reads sharper than grey on a washed-out projector
+GRID = "#e3e3e3"
+LEGEND_GAP = "\u2003\u2003"  # two em spaces after each entry of a horizontal legend in exported images
+
+
+@dataclass(frozen=True)
+class Look:
+    """Sizes (px) of one theme."""
+
+    font: int  # tick labels, legend, annotations
+    axis_title: int
+    title: int
+    line: float  # data lines
+    marker: int
+    axis_line: float
+    grid: float
+    colorbar: int  # colour bar thickness
+    hover: int
+    height: int  # on-screen chart height; export sets its own size
+
+
+LOOKS = {
+    "screen": Look(font=14, axis_title=15, title=19, line=2.5, marker=7, axis_line=1.2, grid=1, colorbar=16,
+                   hover=14, height=460),
+    "projector": Look(font=30, axis_title=32, title=44, line=6.0, marker=14, axis_line=2.5, grid=1.5, colorbar=34,
+                      hover=22, height=660),
+}
+
+
+def look(theme: str) -> Look:
+    if theme not in LOOKS:
+        raise ValueError(f"unknown theme {theme!r}; choose one of {', '.join(THEMES)}")
+    return LOOKS[theme]
+
+
+def _axis(lk: Look) -> dict:
+    return dict(
+        showgrid=True, gridcolor=GRID, gridwidth=lk.grid, zeroline=False, showline=True, linecolor=INK,
+        linewidth=lk.axis_line, mirror=False, ticks="outside", ticklen=lk.font // 3, tickwidth=lk.axis_line,
+        tickcolor=INK, tickfont=dict(size=lk.font), automargin=True,
+        title=dict(font=dict(size=lk.axis_title), standoff=lk.font // 2),
+        minor=dict(showgrid=False),
+    )
+
+
+def _colorbar(lk: Look) -> dict:
+    return dict(thickness=lk.colorbar, outlinewidth=0, ticks="outside", ticklen=lk.font // 3,
+                tickfont=dict(size=lk.font), title=dict(font=dict(size=lk.axis_title)))
 
 
 def _template(name: str) -> go.layout.Template:
+    lk = LOOKS[name]
     big = name == "projector"
-    font = 26 if big else 14
+    cb = _colorbar(lk)
     return go.layout.Template(
         layout=dict(
-            font=dict(family="DejaVu Sans, Arial, sans-serif", size=font, color="#111111"),
-            title=dict(font=dict(size=font + (10 if big else 4)), x=0.02, xanchor="left"),
+            font=dict(family=FONT_FAMILY, size=lk.font, color=INK),
+            title=dict(font=dict(size=lk.title, weight="bold" if big else "normal"), x=0, xref="paper",
+                       xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=lk.font // 2, b=lk.font // 2),
+                       automargin=True),
             paper_bgcolor="white",
             plot_bgcolor="white",
             colorway=list(OKABE_ITO),
-            xaxis=dict(showgrid=True, gridcolor="#e5e5e5", zeroline=False, linecolor="#444", linewidth=2 if big else 1,
-                       ticks="outside", title=dict(standoff=8)),
-            yaxis=dict(showgrid=True, gridcolor="#e5e5e5", zeroline=False, linecolor="#444", linewidth=2 if big else 1,
-                       ticks="outside", title=dict(standoff=8)),
-            legend=dict(bgcolor="rgba(255,255,255,0.8)", font=dict(size=font - (2 if big else 1))),
-            margin=dict(l=90 if big else 60, r=40 if big else 20, t=90 if big else 60, b=80 if big else 50),
-            colorscale=dict(sequential=MAGNITUDE_SCALE),
-            hoverlabel=dict(font=dict(size=14)),
+            xaxis=_axis(lk),
+            yaxis=_axis(lk),
+            legend=dict(bgcolor="rgba(255,255,255,0.85)", borderwidth=0, font=dict(size=lk.font),
+                        itemwidth=60 if big else 30, title=dict(font=dict(size=lk.font))),
+            margin=dict(l=lk.font, r=lk.font * 2, t=lk.font, b=lk.font, pad=0, autoexpand=True),
+            colorscale=dict(sequential=MAGNITUDE_SCALE, sequentialminus=MAGNITUDE_SCALE, diverging=DIVERGING_SCALE),
+            coloraxis=dict(colorbar=cb),
+            hoverlabel=dict(font=dict(size=lk.hover, family=FONT_FAMILY)),
+            annotationdefaults=dict(font=dict(size=lk.font), arrowwidth=lk.axis_line, arrowcolor=INK),
+            shapedefaults=dict(line=dict(width=lk.axis_line, color=INK)),
+            height=lk.height,
+            hovermode="closest",
         ),
         data=dict(
-            scatter=[go.Scatter(line=dict(width=5 if big else 2.2), marker=dict(size=12 if big else 7))],
+            scatter=[go.Scatter(line=dict(width=lk.line), marker=dict(size=lk.marker, colorbar=cb))],
+            scattergl=[go.Scattergl(line=dict(width=lk.line), marker=dict(size=lk.marker, colorbar=cb))],
+            heatmap=[go.Heatmap(colorbar=cb)],
+            contour=[go.Contour(colorbar=cb)],
+            histogram2d=[go.Histogram2d(colorbar=cb)],
+            bar=[go.Bar(marker=dict(line=dict(width=0)), textfont=dict(size=lk.font))],
+            histogram=[go.Histogram(marker=dict(line=dict(width=0)))],
+            box=[go.Box(line=dict(width=lk.line / 2), marker=dict(size=lk.marker * 0.6))],
         ),
     )
 
@@ -45,23 +117,97 @@ for _name in THEMES:
 
 
 def apply(fig: go.Figure, theme: str = "screen") -> go.Figure:
-    """fig with the chosen look (returns the same figure for chaining)."""
-    if theme not in THEMES:
-        raise ValueError(f"unknown theme {theme!r}; choose one of {', '.join(THEMES)}")
+    """fig with the chosen look (returns the same figure for chaining).
+
+    Scatter lines without an explicit width get the theme's width through the template; lines a
+    builder drew with an explicit width (e.g. th.line_width(theme)) keep it.
+    """
+    look(theme)  # validates the name
     fig.update_layout(template=f"rnnlab_{theme}")
-    if theme == "projector":
-        fig.update_traces(line_width=5, selector=dict(type="scatter"))
     return fig
 
 
 def line_width(theme: str) -> float:
-    return 5.0 if theme == "projector" else 2.2
+    return look(theme).line
+
+
+def marker_size(theme: str) -> int:
+    return look(theme).marker
+
+
+def font_size(theme: str) -> int:
+    """Base text size (ticks, legend, annotations) of the theme, in px."""
+    return look(theme).font
+
+
+def theme_of(fig: go.Figure) -> str | None:
+    """Which of our looks fig was dressed in (None if neither)."""
+    tpl = fig.layout.template
+    size = tpl.layout.font.size if tpl is not None and tpl.layout is not None else None
+    for name, lk in LOOKS.items():
+        if size == lk.font:
+            return name
+    return None
+
+
+_SIZE_KEYS = ("size",)
+_FONT_KEYS = ("font", "tickfont", "textfont", "titlefont", "insidetextfont", "outsidetextfont")
+_WIDTH_KEYS = ("width",)
+
+
+def _rescale(obj, factor: float, parent: str = "") -> None:
+    """Multiply explicit font sizes, line widths and marker sizes in a figure dict by factor (in place)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, (dict, list)):
+                _rescale(v, factor, k)
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                if k == "size" and parent in _FONT_KEYS + ("marker",):
+                    obj[k] = v * factor
+                elif k == "width" and parent in ("line", "error_x", "error_y"):
+                    obj[k] = v * factor
+    elif isinstance(obj, list):
+        for item in obj:
+            _rescale(item, factor, parent)
+
+
+def for_export(fig: go.Figure, theme: str = "projector", width: int | None = None,
+               height: int | None = None) -> go.Figure:
+    """A copy of fig dressed for a static image in `theme` (fig itself is not changed).
+
+    A figure built in the other look is re-dressed: the template changes, and explicit sizes the builder
+    set (annotation fonts, line widths, marker sizes) scale by the ratio of the two looks' base fonts.
+    The figure's own width/height are dropped: the export size comes from the caller.
+    """
+    target = look(theme)
+    built = theme_of(fig)
+    d = copy.deepcopy(fig.to_plotly_json())
+    layout = d.setdefault("layout", {})
+    layout.pop("template", None)
+    layout.pop("width", None)
+    layout.pop("height", None)
+    layout["autosize"] = True
+    if built is not None and built != theme:
+        factor = target.font / LOOKS[built].font
+        _rescale(d.get("data", []), factor)
+        _rescale(layout, factor)
+    legend = layout.get("legend") or {}
+    if legend.get("orientation") == "h":  # a static image has no hover: give side-by-side entries air
+        for trace in d.get("data", []):
+            if trace.get("name") and trace.get("showlegend", True):
+                trace["name"] = trace["name"].rstrip() + LEGEND_GAP
+    out = go.Figure(d)
+    apply(out, theme)
+    if width and height:
+        out.update_layout(width=width, height=height)
+    return out
 
 
 def plotly_config(filename: str = "rnn-gradient-lab") -> dict:
-    """st.plotly_chart config: the camera button downloads a slide-sized PNG."""
+    """st.plotly_chart config: the camera button downloads a slide-sized PNG (1920x1080)."""
     w, h = SLIDE_SIZE
     return {
         "displaylogo": False,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
         "toImageButtonOptions": {"format": "png", "filename": filename, "width": w, "height": h, "scale": 1},
     }

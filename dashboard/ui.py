@@ -1,15 +1,40 @@
-"""What every page does the same way: read the Experiment, place a chart, offer a CSV, show errors plainly."""
+"""What every page does the same way: read the Experiment, place a chart, offer a CSV, show errors plainly.
+
+Also the app-wide look and export: `start_page()` (called by app.py before the page) draws the projector
+toggle and forgets the previous run's figures; `chart()` places a figure with its download menu and
+records it; `page_downloads()` (called by app.py after the page) offers them all as one ZIP.
+"""
 from __future__ import annotations
 
-import io
 import csv
+import io
 from contextlib import contextmanager
+from functools import partial
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard import export
 from dashboard import theme as th
 from dashboard.config import Experiment
+
+FIGURES_KEY = "_figures_this_run"  # {chart name: figure} placed during the current run
+PROJECTOR_KEY = "projector"  # the sidebar toggle; bound to the URL (?projector=true)
+SLIDE = f"{th.SLIDE_SIZE[0]}×{th.SLIDE_SIZE[1]}"
+# (label, format, scale) offered under every chart
+VARIANTS = (
+    (f"PNG {SLIDE}", "png", 1),
+    (f"PNG {th.SLIDE_SIZE[0] * 2}×{th.SLIDE_SIZE[1] * 2} (2×, sharp on 4K)", "png", 2),
+    ("SVG (vector, editable)", "svg", 1),
+    ("PDF (vector, one page)", "pdf", 1),
+)
+ZIP_FORMATS = {"PNG": "png", "PNG 2×": "png2x", "SVG": "svg", "PDF": "pdf"}
+# Projector mode also enlarges the app's own text (Streamlit sizes everything in rem).
+PROJECTOR_CSS = """<style>
+html { font-size: 20px; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem; color: #222; }
+</style>"""
 
 
 def experiment() -> Experiment:
@@ -27,9 +52,69 @@ def header(title: str, seeing: str, equation: str) -> None:
     st.latex(equation)
 
 
+def start_page() -> None:
+    """Before the page runs: the projector toggle (top of the sidebar) and an empty figure record."""
+    st.session_state[FIGURES_KEY] = {}
+    with st.sidebar:
+        st.toggle("Projector mode", key=PROJECTOR_KEY, bind="query-params",
+                  help="Large type and thick lines for a lecture hall, in every chart and in the app's text. "
+                       "Downloaded figures always use this look, at slide size.")
+    if st.session_state.get(PROJECTOR_KEY):
+        st.html(PROJECTOR_CSS)
+
+
 def chart(fig: go.Figure, name: str, key: str | None = None) -> None:
-    """Place a figure; the camera button downloads it at slide size."""
-    st.plotly_chart(fig, width="stretch", config=th.plotly_config(name), key=key or f"chart_{name}")
+    """Place a figure with its download menu; the camera button downloads it at slide size."""
+    key = key or f"chart_{name}"
+    st.plotly_chart(fig, width="stretch", config=th.plotly_config(name), key=key)
+    st.session_state.setdefault(FIGURES_KEY, {})[name] = fig
+    with st.container(horizontal=True, horizontal_alignment="right"):
+        with st.popover("Download figure", icon=":material/download:", type="tertiary", key=f"export_{key}",
+                        help=f"For slides: projector look (large type, thick lines) at {SLIDE}, whatever the "
+                             "look on screen."):
+            st.caption(f"Slide-ready: projector look, {SLIDE} px, white background.")
+            problem = export.unavailable()
+            if problem:
+                st.warning(problem, icon=":material/warning:")
+            for label, fmt, scale in VARIANTS:
+                st.download_button(
+                    label, data=partial(export.to_bytes, fig, fmt, scale=scale), mime=export.FORMATS[fmt],
+                    file_name=export.file_name(name, fmt, scale), key=f"dl_{fmt}{scale}_{key}",
+                    on_click="ignore", disabled=bool(problem), width="stretch", icon=":material/image:",
+                )
+
+
+def page_downloads(page_name: str = "figures") -> None:
+    """After the page ran: every figure it placed as one ZIP, with config.json and link.txt."""
+    from dashboard import export_bundle
+
+    figures = dict(st.session_state.get(FIGURES_KEY) or {})
+    if not figures:
+        return
+    exp = experiment()
+    extra = {"projector": "true"} if st.session_state.get(PROJECTOR_KEY) else None
+    link_text = export_bundle.link(exp, st.context.url or "", extra)
+    st.divider()
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        picked = st.pills("Formats for the ZIP", list(ZIP_FORMATS), selection_mode="multi",
+                          default=["PNG", "PDF"], key="zip_formats")
+        formats = [ZIP_FORMATS[p] for p in picked or ["PNG"]]
+        problem = export.unavailable()
+        st.download_button(
+            f"Download all {len(figures)} figures of this page (ZIP)",
+            data=partial(export_bundle.page_zip, figures, exp, link_text, formats), mime="application/zip",
+            file_name=f"rnn-gradient-lab-{_slug(page_name)}.zip", key="zip_all_figures", on_click="ignore",
+            disabled=bool(problem), icon=":material/folder_zip:", type="primary",
+        )
+    if problem:
+        st.warning(problem, icon=":material/warning:")
+    else:
+        st.caption(f"Projector look at {SLIDE}, plus config.json (this experiment) and link.txt (the link that "
+                   "reproduces it).")
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text.lower()).strip("-") or "figures"
 
 
 def csv_bytes(columns: dict) -> bytes:
@@ -38,7 +123,7 @@ def csv_bytes(columns: dict) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(names)
-    for row in zip(*(columns[n] for n in names)):
+    for row in zip(*(columns[n] for n in names), strict=False):
         w.writerow(row)
     return buf.getvalue().encode()
 
