@@ -6,19 +6,7 @@ numpy and the standard library only; everything here can be used from a notebook
 """
 from rnn_engine.activations import ACTIVATIONS, OUTPUTS, get_activation
 from rnn_engine.backward import READOUTS, BackwardResult, GradLog, backward
-from rnn_engine.forward import Trace, forward
-from rnn_engine.gradcheck import gradcheck
-from rnn_engine.losses import LOSSES
-from rnn_engine.params import Params
-
-__all__ = [
-    "ACTIVATIONS", "OUTPUTS", "LOSSES", "READOUTS",
-    "Params", "Trace", "GradLog", "BackwardResult",
-    "forward", "backward", "get_activation", "gradcheck",
-]
-
-# learning tasks and feature files
-from rnn_engine.features import (  # noqa: E402
+from rnn_engine.features import (
     BUNDLED_FEATURES,
     FeatureSet,
     load_bundled,
@@ -26,16 +14,11 @@ from rnn_engine.features import (  # noqa: E402
     load_features,
     write_features_csv,
 )
-from rnn_engine.tasks import TASKS, Task, make_task, split_task  # noqa: E402
-
-__all__ += [
-    "TASKS", "Task", "make_task", "split_task",
-    "FeatureSet", "BUNDLED_FEATURES", "load_features", "load_bundled", "load_digits_pair", "write_features_csv",
-]
-
-# initialisation, theory, optimisers and training
-from rnn_engine.init import INIT_SCHEMES, init_params  # noqa: E402
-from rnn_engine.optim import (  # noqa: E402
+from rnn_engine.forward import Trace, forward
+from rnn_engine.gradcheck import gradcheck
+from rnn_engine.init import INIT_SCHEMES, init_params
+from rnn_engine.losses import LOSSES
+from rnn_engine.optim import (
     OPTIMIZERS,
     SCHEDULES,
     OptState,
@@ -44,19 +27,23 @@ from rnn_engine.optim import (  # noqa: E402
     init_opt_state,
     learning_rate,
 )
-from rnn_engine.theory import (  # noqa: E402
-    bound_curve,
-    eigenvalues,
-    singular_values,
-    spectral_radius,
-    vanishing_condition,
-)
-from rnn_engine.train import CLIPS, Dataset, History, TrainConfig, TrainResult, loss_value, train  # noqa: E402
+from rnn_engine.params import Params
+from rnn_engine.tasks import TASKS, Task, make_task, split_task
+from rnn_engine.theory import bound_curve, eigenvalues, singular_values, spectral_radius, vanishing_condition
+from rnn_engine.train import CLIPS, Dataset, History, TrainConfig, TrainResult, loss_value, train
 
-__all__ += [
+__all__ = [
+    # the contract
+    "Params", "forward", "backward", "Trace", "BackwardResult", "GradLog",
+    "ACTIVATIONS", "OUTPUTS", "LOSSES", "READOUTS", "get_activation", "gradcheck",
+    # initialisation and theory
     "INIT_SCHEMES", "init_params",
     "spectral_radius", "singular_values", "eigenvalues", "bound_curve", "vanishing_condition",
+    # training
     "OPTIMIZERS", "SCHEDULES", "OptState", "init_opt_state", "learning_rate",
     "clip_by_global_norm", "clip_by_value",
     "CLIPS", "TrainConfig", "Dataset", "History", "TrainResult", "train", "loss_value",
+    # tasks and feature files
+    "TASKS", "Task", "make_task", "split_task",
+    "FeatureSet", "BUNDLED_FEATURES", "load_features", "load_bundled", "load_digits_pair", "write_features_csv",
 ]

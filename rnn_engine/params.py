@@ -35,7 +35,7 @@ class Params:
                 f"W_y must have shape (K, H) with H = {H} (the rows of W_x); got {W_y.shape}."
             )
         b_y = as_vector(self.b_y, "b_y", length=W_y.shape[0], meaning="(K,) with K = rows of W_y")
-        for name, value in zip(PARAM_NAMES, (W_x, W_s, b, W_y, b_y)):
+        for name, value in zip(PARAM_NAMES, (W_x, W_s, b, W_y, b_y), strict=True):
             value.flags.writeable = False  # never changed behind the caller's back
             object.__setattr__(self, name, value)
 
@@ -60,13 +60,13 @@ class Params:
         """(name, array) pairs in the order W_x, W_s, b, W_y, b_y."""
         return [(f.name, getattr(self, f.name)) for f in fields(self)]
 
-    def map(self, fn, *others: "Params") -> "Params":
+    def map(self, fn, *others: Params) -> Params:
         """Params(fn(p, o1, ...)) applied field by field."""
         return Params(
             *(fn(getattr(self, n), *(getattr(o, n) for o in others)) for n in PARAM_NAMES)
         )
 
-    def replace(self, **changes) -> "Params":
+    def replace(self, **changes) -> Params:
         """A copy with some fields replaced."""
         values = {n: getattr(self, n) for n in PARAM_NAMES}
         values.update(changes)
@@ -98,7 +98,7 @@ class Params:
         return p
 
     @staticmethod
-    def from_dict(d: dict) -> "Params":
+    def from_dict(d: dict) -> Params:
         missing = [n for n in PARAM_NAMES if n not in d]
         if missing:
             raise ValueError(f"parameters are missing {', '.join(missing)}.")
