@@ -1,3 +1,122 @@
+"""Unfolded graph: the network drawn along the time axis, each edge coloured by the gradient flowing back through it."""
+import numpy as np
 import streamlit as st
 
-st.info("This page is being built.")
+from dashboard import compute, sidebar, ui
+from dashboard.figures import graph as figs
+from rnn_engine import get_activation
+from rnn_engine.losses import loss_and_grad
+from rnn_engine.theory import singular_values
+
+exp = ui.experiment()
+ui.header(
+    "The unfolded graph",
+    "The recurrent layer drawn once per time step, left to right; backpropagation through time sends the "
+    "gradient back along every arrow. Colour and thickness show how much gradient flows back through each one.",
+    r"a(n) = W_x x(n) + W_s s(n-1) + b,\quad s(n) = \varphi(a(n)),\quad "
+    r"\frac{\partial L}{\partial s(n-1)} = W_s^\top \delta(n),\quad \delta(n) = \varphi'(a(n)) \odot \frac{\partial L}{\partial s(n)}",
+)
+
+try:
+    s = compute.setup(exp)
+    trace, res = compute.gradients(exp)
+except ValueError as exc:
+    st.error(f"This setting cannot run: {exc}", icon=":material/block:")
+    if exp.weights:
+        st.button("Reset to the initial weights", on_click=sidebar.reset_weights, key="graph_reset_weights")
+    st.stop()
+
+N, readout = exp.N, s.train.readout
+p, log = s.params, res.log
+
+
+def readout_grad_norms() -> np.ndarray:
+    """(N,) ||W_y^T dl_n/dz(n)|| (Frobenius over the batch) where a loss term is read, NaN elsewhere."""
+    x, t = compute.batch(s.train, exp.batch)
+    B, K = trace.y.shape[1], trace.y.shape[2]
+    if readout == "last":
+        _, dz = loss_and_grad(trace.z[-1], trace.y[-1], t, s.loss, s.output)  # (B, K)
+        out = np.full(N, np.nan)
+        out[-1] = np.linalg.norm(dz @ p.W_y)
+        return out
+    _, dz = loss_and_grad(trace.z.reshape(N * B, K), trace.y.reshape(N * B, K), t.reshape(N * B, K), s.loss, s.output)
+    direct = (dz @ p.W_y).reshape(N, B, -1)  # (N, B, H) dl_n/ds(n)
+    return np.sqrt(np.einsum("nbh,nbh->n", direct, direct))
+
+
+with np.errstate(over="ignore", invalid="ignore"):
+    s0 = float(np.linalg.norm(res.s0_grad))
+    g = figs.EdgeGradients(
+        recurrent=np.concatenate([[s0], log.state_grad[:-1]]),  # (N,) entry n-1: gradient at s(n-1)
+        preact=log.preact_grad, input=log.W_x_contrib, state=log.state_grad,
+        readout=readout_grad_norms(), s0=s0, loss=res.loss,
+    )
+
+# The step to inspect: 1..N, kept in range when N shrinks.
+if N > 1:
+    st.session_state.setdefault("graph_step", 1)
+    st.session_state["graph_step"] = int(min(max(st.session_state["graph_step"], 1), N))
+    n = st.slider("Inspect time step n (highlighted in the graph; always drawn)", 1, N, key="graph_step")
+else:
+    n = 1
+
+drawn = figs.drawn_steps(N, n)
+ui.chart(figs.unfolded(g, n, ui.theme()), "unfolded-graph")
+
+# Caption: what the colours mean, and what to notice with these numbers.
+first, last = log.state_grad[0], log.state_grad[-1]
+with np.errstate(divide="ignore", invalid="ignore"):
+    ratio = first / last
+what = ("Arrows point the way the network computes; their colour (Viridis, log scale) and thickness show the norm of "
+        "the gradient that flows back through them in BPTT, summed over the batch of "
+        f"{trace.B} sequences. Grey dotted: no gradient flows there. Hover on an arrow or a node for the exact number.")
+if N == 1:
+    notice = "With N = 1 there is no path back in time: the gradient goes straight from the loss to s(1) and a(1)."
+elif not np.isfinite(ratio):
+    notice = "The gradient overflowed on the way back (inf or NaN): the run explodes; lower the spectral radius."
+elif readout == "last":
+    notice = (f"With these weights the gradient reaching s(1) is {ratio:.1e} times the one at s({N}) "
+              f"(‖∂L/∂s(1)‖ = {first:.2e}, ‖∂L/∂s({N})‖ = {last:.2e}): "
+              + ("it vanishes on the way back, so step 1 barely learns." if ratio < 1e-2 else
+                 "it explodes on the way back." if ratio > 1e2 else "it survives the way back."))
+else:
+    notice = (f"A loss term is read at every step, so every s(n) also receives fresh gradient from its own ℓ(n): "
+              f"‖∂L/∂s(1)‖ = {first:.2e} against ‖∂L/∂s({N})‖ = {last:.2e}. The recurrent arrows carry "
+              "‖∂L/∂s(n−1)‖, which includes the gradient of ℓ(n−1).")
+if exp.truncate and exp.truncate < N:
+    notice += f" BPTT is truncated at k = {exp.truncate} steps: nothing flows further back than that."
+drawn_note = "" if N <= figs.MAX_FULL else (
+    f" For readability only {figs.describe_drawn(N, drawn)}; the strip below shows all {N} steps.")
+st.caption(what + " " + notice + drawn_note)
+
+if N > figs.MAX_FULL:
+    ui.chart(figs.overview(log.state_grad, drawn, n, ui.theme()), "unfolded-graph-overview")
+    st.caption("The same log₁₀ ‖∂L/∂s(n)‖ colours for every step; triangles mark the steps drawn in the graph, "
+               "the orange line the inspected step.")
+
+# The selected step in numbers, with its local Jacobian ds(n)/ds(n-1) = diag(phi'(a(n))) W_s (first sequence).
+act = get_activation(exp.activation)
+dphi = act.dphi(trace.a[n - 1, 0], trace.s[n, 0])  # (H,) phi'(a(n)) for the first sequence
+with np.errstate(over="ignore", invalid="ignore"):
+    J = dphi[:, None] * p.W_s  # (H, H) ds(n)/ds(n-1)
+    jac = float(np.linalg.norm(J, 2)) if np.isfinite(J).all() else float("inf")
+sigma = float(singular_values(p.W_s)[0])
+bound = act.gamma * sigma
+
+st.subheader(f"Step n = {n}")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("‖∂L/∂s(n)‖", f"{log.state_grad[n - 1]:.2e}", help="The gradient that reaches the state s(n), through every later step.")
+c2.metric("‖δ(n)‖ = ‖∂L/∂a(n)‖", f"{log.preact_grad[n - 1]:.2e}", help="δ(n) = φ′(a(n)) ⊙ ∂L/∂s(n)")
+c3.metric("‖∂s(n)/∂s(n−1)‖₂", f"{jac:.3f}",
+          help="Spectral norm of the local Jacobian diag(φ′(a(n))) W_s, for the first sequence of the batch.")
+c4.metric("bound γ·σ_max(W_s)", f"{bound:.3f}", help=f"γ = {act.gamma:g} (max of φ′ for {act.name}), σ_max(W_s) = {sigma:.3f}.")
+shrink = "shrinks" if jac < 1 else "can grow"
+st.caption(
+    f"One step back from s({n}) to s({n - 1}) multiplies the gradient by the Jacobian diag(φ′(a({n}))) W_s; its "
+    f"spectral norm here is {jac:.3f} (φ′(a({n})) ranges over {dphi.min():.2f}…{dphi.max():.2f} across the "
+    f"{exp.H} units), never above γ·σ_max(W_s) = {bound:.3f}. Below 1 the gradient {shrink} with each step back."
+    if jac < 1 else
+    f"One step back from s({n}) to s({n - 1}) multiplies the gradient by the Jacobian diag(φ′(a({n}))) W_s; its "
+    f"spectral norm here is {jac:.3f} (φ′(a({n})) ranges over {dphi.min():.2f}…{dphi.max():.2f}), at most "
+    f"γ·σ_max(W_s) = {bound:.3f}. Above 1 the gradient {shrink} along some directions with each step back."
+)

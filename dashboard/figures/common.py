@@ -39,5 +39,5 @@ def decade_ticks(fig: go.Figure) -> dict:
     ys = np.concatenate([y[np.isfinite(y) & (y > 0)] for y in ys]) if ys else np.array([])
     if ys.size == 0:
         return {}
-    span = np.log10(ys.max() / ys.min())
+    span = np.log10(ys.max()) - np.log10(ys.min())  # not log10(max / min): that ratio overflows past 1e308
     return {"dtick": max(1, int(np.ceil(span / 8)))} if span >= 2 else {}

@@ -1,0 +1,331 @@
+"""The recurrent network unfolded along the time axis, each edge coloured by the gradient flowing back through it.
+
+One column per time step n, one row per node: x(n) -> a(n) -> s(n) -> y(n) -> loss, with the recurrent
+edge s(n-1) -> a(n) (where W_s acts; s(0) on the left). BPTT sends the gradient back along every edge:
+
+    s(n-1) <- a(n):  W_s^T delta(n)          a(n) <- s(n):  delta(n) = phi'(a(n)) * dL/ds(n)
+    x(n)  -> a(n):   delta(n) x(n)^T (step n's share of dL/dW_x)
+    s(n)  <- y(n):   W_y^T dl_n/dz(n) (only where a loss term l_n is read)
+
+For long sequences only the first and last few steps (and the selected one) are drawn; the rest is
+elided behind a "… k steps …" column, so N = 1000 stays as readable as N = 10.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from dashboard import theme as th
+
+MAX_FULL = 24  # up to this many steps every step is drawn
+HEAD, TAIL = 3, 8  # otherwise: the first HEAD steps, the last TAIL steps and the selected one
+ROWS = {"x": 0.0, "a": 1.0, "s": 2.0, "y": 3.0, "L": 4.0}
+ROW_NAMES = ("input x(n)", "pre-activation a(n)", "state s(n)", "read-out y(n)", "loss")
+NO_GRADIENT = "#bbbbbb"  # edges where exactly zero gradient flows (truncated, or no loss read)
+OVERFLOW = th.OKABE_ITO[3]  # edges whose gradient overflowed to inf / NaN
+HIGHLIGHT = "rgba(230, 159, 0, 0.16)"  # Okabe-Ito orange, behind the selected step
+
+
+@dataclass(frozen=True)
+class EdgeGradients:
+    """The gradient norms the graph is coloured by; entry n-1 belongs to step n (Frobenius over the batch).
+
+    recurrent: (N,) ||dL/ds(n-1)||, the gradient at s(n-1) (n = 1: s(0)); it equals ||W_s^T delta(n)||,
+               the part that came back through W_s, wherever no loss term is read at step n-1
+    preact:    (N,) ||delta(n)|| = ||dL/da(n)||
+    input:     (N,) ||delta(n) x(n)^T||, step n's share of dL/dW_x
+    state:     (N,) ||dL/ds(n)||, total (for the hover on the nodes)
+    readout:   (N,) ||W_y^T dl_n/dz(n)||, NaN where no loss term is read at step n
+    s0:        ||dL/ds(0)||
+    loss:      L
+    """
+
+    recurrent: np.ndarray
+    preact: np.ndarray
+    input: np.ndarray
+    state: np.ndarray
+    readout: np.ndarray
+    s0: float
+    loss: float
+
+    @property
+    def N(self) -> int:
+        return len(self.preact)
+
+    @property
+    def read(self) -> np.ndarray:
+        """(N,) bool: a loss term is read at step n."""
+        return ~np.isnan(self.readout)
+
+
+def drawn_steps(N: int, selected: int | None = None, max_full: int = MAX_FULL,
+                head: int = HEAD, tail: int = TAIL) -> list[int]:
+    """The steps n in 1..N that are drawn: all of them for N <= max_full, else head + selected + tail."""
+    if N <= max_full:
+        return list(range(1, N + 1))
+    keep = set(range(1, head + 1)) | set(range(N - tail + 1, N + 1))
+    if selected is not None and 1 <= selected <= N:
+        keep.add(int(selected))
+    for n in sorted(keep):  # a gap of a single step is drawn rather than elided
+        if n + 2 in keep and n + 1 not in keep:
+            keep.add(n + 1)
+    return sorted(keep)
+
+
+def elided_ranges(N: int, drawn: list[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of steps that is not drawn."""
+    out, prev = [], 0
+    for n in list(drawn) + [N + 1]:
+        if n - prev > 1:
+            out.append((prev + 1, n - 1))
+        prev = n
+    return out
+
+
+def describe_drawn(N: int, drawn: list[int]) -> str:
+    """'steps 1–3, 500, 993–1000 drawn; 4–499, 501–992 elided' (or 'all N steps drawn')."""
+    gaps = elided_ranges(N, drawn)
+    if not gaps:
+        return f"all {N} steps drawn" if N > 1 else "the single step drawn"
+    return f"steps {_runs(drawn)} drawn; {', '.join(_span(a, b) for a, b in gaps)} elided"
+
+
+def _span(a: int, b: int) -> str:
+    return str(a) if a == b else f"{a}–{b}"
+
+
+def _runs(ns: list[int]) -> str:
+    runs, start = [], None
+    for i, n in enumerate(ns):
+        start = n if start is None else start
+        if i + 1 == len(ns) or ns[i + 1] != n + 1:
+            runs.append(_span(start, n))
+            start = None
+    return ", ".join(runs)
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return "inf (overflow)" if v > 0 else "NaN (overflow)"
+    return f"{v:.3e}"
+
+
+def _recurrent_hover(g: EdgeGradients, n: int) -> str:
+    """Hover of the edge s(n-1) -> a(n): the gradient that reaches s(n-1)."""
+    head = f"<b>s({n - 1}) → a({n})</b> through W_s<br>gradient reaching s({n - 1}):<br>"
+    v = _fmt(g.recurrent[n - 1])
+    if n == 1 or not g.read[n - 2]:
+        return head + f"‖W_sᵀ δ({n})‖ = ‖∂L/∂s({n - 1})‖ = {v}"
+    return head + f"‖∂L/∂s({n - 1})‖ = {v}<br>(W_sᵀ δ({n}) plus the gradient of ℓ({n - 1}), read at s({n - 1}))"
+
+
+class _Scale:
+    """log10 of a gradient norm -> Viridis colour and line width, over the range of the whole sequence."""
+
+    def __init__(self, values: np.ndarray, theme: str):
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v) & (v > 0)]
+        if v.size:
+            lo, hi = float(np.log10(v.min())), float(np.log10(v.max()))
+        else:
+            lo, hi = -1.0, 1.0
+        if hi - lo < 1e-9:
+            lo, hi = lo - 0.5, hi + 0.5
+        self.lo, self.hi = lo, hi
+        big = theme == "projector"
+        self.wmin, self.wmax = (2.5, 11.0) if big else (1.2, 7.0)
+
+    def t(self, value: float) -> float | None:
+        """Position in [0, 1] on the colour scale; None for 0, inf, NaN."""
+        if not (np.isfinite(value) and value > 0):
+            return None
+        return float(np.clip((np.log10(value) - self.lo) / (self.hi - self.lo), 0.0, 1.0))
+
+    def style(self, value: float) -> tuple[str, float, str]:
+        """(colour, width, dash) of an edge carrying a gradient of this norm."""
+        t = self.t(value)
+        if t is not None:
+            return sample_colorscale(th.MAGNITUDE_SCALE, [t])[0], self.wmin + (self.wmax - self.wmin) * t, "solid"
+        if value == 0:
+            return NO_GRADIENT, self.wmin, "dot"
+        return OVERFLOW, self.wmax, "solid"
+
+
+def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen",
+             title: str = "The network unfolded in time: every edge coloured by the gradient flowing back through it"
+             ) -> go.Figure:
+    """The unfolded graph; `selected` (1..N) is highlighted and always drawn."""
+    N = g.N
+    if selected is not None and not 1 <= selected <= N:
+        raise ValueError(f"selected step must be in 1..{N}; got {selected}.")
+    drawn = drawn_steps(N, selected)
+    big = theme == "projector"
+    node_px = 58 if big else 44
+    scale = _Scale(np.concatenate([g.recurrent, g.preact, g.input, g.readout[g.read], [g.s0]]), theme)
+
+    # Columns: s(0) at 0, then each drawn step; a gap column wherever steps are elided.
+    col: dict[int, float] = {0: 0.0}
+    gaps: list[tuple[float, int, int]] = []  # (column, first, last elided step)
+    c, prev = 0.0, 0
+    for n in drawn:
+        if n - prev > 1:
+            c += 1.0
+            gaps.append((c, prev + 1, n - 1))
+        c += 1.0
+        col[n] = c
+        prev = n
+    ncols = c + 1
+
+    edges: list[tuple[float, float, float, float, float, str]] = []  # x0, y0, x1, y1, value, hover
+
+    def edge(x0, y0, x1, y1, value, text):
+        edges.append((x0, y0, x1, y1, value, text))
+
+    for n in drawn:
+        cn = col[n]
+        src = col.get(n - 1)
+        if src is None:  # s(n-1) is elided: the edge starts at the gap marker
+            src = next(gc for gc, a, b in gaps if a <= n - 1 <= b)
+        edge(src, ROWS["s"], cn, ROWS["a"], g.recurrent[n - 1], _recurrent_hover(g, n))
+        edge(cn, ROWS["x"], cn, ROWS["a"], g.input[n - 1],
+             f"<b>x({n}) → a({n})</b> through W_x<br>step {n}'s share of ∂L/∂W_x:<br>"
+             f"‖δ({n}) x({n})ᵀ‖ = {_fmt(g.input[n - 1])}")
+        edge(cn, ROWS["a"], cn, ROWS["s"], g.preact[n - 1],
+             f"<b>a({n}) → s({n})</b> through φ<br>gradient flowing back into a({n}):<br>"
+             f"‖δ({n})‖ = ‖∂L/∂a({n})‖ = {_fmt(g.preact[n - 1])}")
+        if g.read[n - 1]:
+            edge(cn, ROWS["s"], cn, ROWS["y"], g.readout[n - 1],
+                 f"<b>s({n}) → y({n})</b> through W_y<br>gradient of the loss read at step {n}:<br>"
+                 f"‖W_yᵀ ∂ℓ/∂z({n})‖ = {_fmt(g.readout[n - 1])}")
+    for gc, a, _b in gaps:  # the recurrent edge out of the last drawn state before the gap
+        edge(col[a - 1], ROWS["s"], gc, ROWS["s"], g.recurrent[a - 1], _recurrent_hover(g, a))
+
+    fig = go.Figure()
+    annotations = []
+    for x0, y0, x1, y1, value, _ in edges:
+        color, width, dash = scale.style(value)
+        if dash == "dot":  # zero gradient: a thin dotted line, no arrow head
+            fig.add_shape(type="line", x0=x0, y0=y0, x1=x1, y1=y1, layer="below",
+                          line=dict(color=color, width=width, dash="dot"))
+            continue
+        annotations.append(dict(
+            x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
+            arrowhead=2, arrowsize=float(np.clip(2.4 / width, 0.4, 1.3)), arrowwidth=width, arrowcolor=color,
+            standoff=node_px / 2 + 1, startstandoff=node_px / 2 + 1,
+        ))
+    # Faint edges that carry no gradient at all: read-outs where no loss is read.
+    for n in drawn:
+        if not g.read[n - 1]:
+            fig.add_shape(type="line", x0=col[n], y0=ROWS["s"], x1=col[n], y1=ROWS["y"], layer="below",
+                          line=dict(color=NO_GRADIENT, width=1.2, dash="dot"))
+
+    # Selected step: a band behind its column.
+    if selected is not None:
+        fig.add_shape(type="rect", x0=col[selected] - 0.45, x1=col[selected] + 0.45, y0=-0.55, y1=4.55,
+                      fillcolor=HIGHLIGHT, line=dict(width=0), layer="below")
+
+    # Hover on the edges: invisible markers at the midpoints; they also carry the colour bar.
+    mx = [(e[0] + e[2]) / 2 for e in edges]
+    my = [(e[1] + e[3]) / 2 for e in edges]
+    mz = [np.log10(e[4]) if np.isfinite(e[4]) and e[4] > 0 else np.nan for e in edges]
+    fig.add_trace(go.Scatter(
+        x=mx, y=my, mode="markers", name="edges", showlegend=False, hoverinfo="text",
+        hovertext=[e[5] for e in edges],
+        marker=dict(size=node_px * 0.5, opacity=0, color=mz, colorscale=th.MAGNITUDE_SCALE,
+                    cmin=scale.lo, cmax=scale.hi,
+                    colorbar=dict(title=dict(text="log₁₀ ‖gradient‖", side="right"), thickness=22 if big else 16)),
+    ))
+
+    # Nodes.
+    nx, ny, label, hover, fill = [], [], [], [], []
+    nx.append(0.0), ny.append(ROWS["s"]), label.append("s(0)"), fill.append("white")
+    hover.append(f"<b>s(0)</b>, the initial state<br>‖∂L/∂s(0)‖ = {_fmt(g.s0)}")
+    for n in drawn:
+        cn = col[n]
+        for row, text, tip in (
+            ("x", f"x({n})", f"<b>x({n})</b>, the input at step {n}<br>‖δ({n}) x({n})ᵀ‖ = {_fmt(g.input[n - 1])}"),
+            ("a", f"a({n})", f"<b>a({n})</b> = W_x x({n}) + W_s s({n - 1}) + b<br>‖δ({n})‖ = {_fmt(g.preact[n - 1])}"),
+            ("s", f"s({n})", f"<b>s({n})</b> = φ(a({n}))<br>‖∂L/∂s({n})‖ = {_fmt(g.state[n - 1])}"),
+        ):
+            nx.append(cn), ny.append(ROWS[row]), label.append(text), hover.append(tip), fill.append("white")
+        read = bool(g.read[n - 1])
+        nx.append(cn), ny.append(ROWS["y"]), label.append(f"y({n})"), fill.append("white" if read else "#f2f2f2")
+        hover.append(f"<b>y({n})</b> = g(W_y s({n}) + b_y)<br>" + (
+            f"a loss term is read here: ‖W_yᵀ ∂ℓ/∂z({n})‖ = {_fmt(g.readout[n - 1])}" if read
+            else "not read by the loss: no gradient flows from here"))
+    for gc, a, b in gaps:
+        k = b - a + 1
+        nx.append(gc), ny.append(ROWS["s"]), label.append("…"), fill.append("#f2f2f2")
+        hover.append(f"{k} step{'s' if k > 1 else ''} not drawn: n = {_span(a, b)}")
+    fig.add_trace(go.Scatter(
+        x=nx, y=ny, mode="markers+text", text=label, textposition="middle center", showlegend=False,
+        hoverinfo="text", hovertext=hover, name="nodes",
+        textfont=dict(size=15 if big else (11 if max(drawn) >= 100 else 12)),
+        marker=dict(size=node_px, color=fill, line=dict(color="#333333", width=2 if big else 1.4)),
+    ))
+    # Loss nodes.
+    read_drawn = [n for n in drawn if g.read[n - 1]]
+    if read_drawn:
+        many = len([n for n in range(1, N + 1) if g.read[n - 1]]) > 1
+        lx = [col[n] for n in read_drawn]
+        for n in read_drawn:
+            annotations.append(dict(x=col[n], y=ROWS["L"], ax=col[n], ay=ROWS["y"], xref="x", yref="y",
+                                    axref="x", ayref="y", text="", showarrow=True, arrowhead=2, arrowwidth=1.5,
+                                    arrowcolor="#555555", standoff=node_px / 2 + 1, startstandoff=node_px / 2 + 1))
+        fig.add_trace(go.Scatter(
+            x=lx, y=[ROWS["L"]] * len(lx), mode="markers+text", showlegend=False, name="loss",
+            text=[f"ℓ({n})" if many else "L" for n in read_drawn], textposition="middle center",
+            textfont=dict(size=15 if big else 12, color="white"),
+            marker=dict(size=node_px, color="#333333", symbol="square"), hoverinfo="text",
+            hovertext=[(f"<b>ℓ({n})</b>, the loss term read at step {n}; L = Σ ℓ(n) = {g.loss:.4g}" if many
+                        else f"<b>L</b> = {g.loss:.4g}, read at step {n}") for n in read_drawn],
+        ))
+    # Elision labels.
+    for gc, a, b in gaps:
+        k = b - a + 1
+        annotations.append(dict(x=gc, y=ROWS["a"] - 0.05, xref="x", yref="y", showarrow=False,
+                                text=f"… {k}<br>step{'s' if k > 1 else ''} …", font=dict(size=15 if big else 12, color="#555555")))
+
+    tickvals = [0.0] + [col[n] for n in drawn] + [gc for gc, _, _ in gaps]
+    ticktext = ["0"] + [f"<b>{n}</b>" if n == selected else str(n) for n in drawn] + ["⋯" for _ in gaps]
+    order = np.argsort(tickvals)
+    fig.update_layout(
+        title=title, annotations=annotations, hovermode="closest",
+        height=560 if big else 470,
+        xaxis=dict(title=f"time step n  ({describe_drawn(N, drawn)})", tickvals=[tickvals[i] for i in order],
+                   ticktext=[ticktext[i] for i in order], range=[-0.6, max(ncols, 8) - 0.4], showgrid=False, zeroline=False,
+                   fixedrange=True),
+        yaxis=dict(tickvals=list(ROWS.values()), ticktext=list(ROW_NAMES), range=[-0.6, 4.6], showgrid=False,
+                   zeroline=False, fixedrange=True),
+    )
+    return th.apply(fig, theme)
+
+
+def overview(state_grad: np.ndarray, drawn: list[int], selected: int | None = None, theme: str = "screen",
+             title: str = "Every step at a glance: ‖∂L/∂s(n)‖ for n = 1..N") -> go.Figure:
+    """log10 ||dL/ds(n)|| over all N steps as one coloured strip, the drawn steps marked below it."""
+    N = len(state_grad)
+    v = np.asarray(state_grad, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(np.isfinite(v) & (v > 0), np.log10(np.where(v > 0, v, 1.0)), np.nan)  # (N,)
+    n = np.arange(1, N + 1)
+    fig = go.Figure(go.Heatmap(
+        x=n, y=["‖∂L/∂s(n)‖"], z=z[None, :], colorscale=th.MAGNITUDE_SCALE, showscale=False,
+        hovertemplate="n = %{x}<br>log₁₀ ‖∂L/∂s(n)‖ = %{z:.2f}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=drawn, y=["drawn above"] * len(drawn), mode="markers", showlegend=False, name="drawn",
+        marker=dict(symbol="triangle-up", size=9, color="#555555"),
+        hovertemplate="step %{x} is drawn in the graph<extra></extra>",
+    ))
+    if selected is not None:
+        fig.add_vline(x=selected, line=dict(color=th.OKABE_ITO[1], width=3))
+    fig.update_layout(title=title, height=230 if theme == "projector" else 190,
+                      margin=dict(t=50, b=45), xaxis_title="time step n",
+                      yaxis=dict(categoryorder="array", categoryarray=["drawn above", "‖∂L/∂s(n)‖"],
+                                 showgrid=False, fixedrange=True),
+                      xaxis=dict(range=[0.5, N + 0.5], showgrid=False))
+    return th.apply(fig, theme)

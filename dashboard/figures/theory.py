@@ -1,0 +1,153 @@
+"""Figures of why the gradient vanishes or explodes through time: the spectrum of W_s and the Jacobian bound.
+
+    ds(n)/ds(n-1) = diag(phi'(a(n))) W_s,   ||ds(n)/ds(n-1)||_2 <= gamma sigma_max(W_s)
+    ||ds(N)/ds(n)||_2 <= (gamma sigma_max(W_s))^(N-n),   gamma = max phi'
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard import theme as th
+from dashboard.figures.common import finish, log_safe, steps
+
+BOX_MAX_N = 40  # up to this many steps: one box per step; beyond: quantile bands over n
+CIRCLE = np.linspace(0.0, 2.0 * np.pi, 361)  # (361,) angles for the circles
+
+
+def eigenvalues(lam: np.ndarray, gamma: float, theme: str = "screen",
+                title: str = "Eigenvalues of W_s in the complex plane") -> go.Figure:
+    """lambda_i(W_s) as points, the unit circle and the circle of radius 1/gamma; equal axis scaling.
+
+    lam: (H,) complex.
+    """
+    lam = np.asarray(lam, dtype=np.complex128)
+    r_inv = 1.0 / gamma
+    lw = th.line_width(theme)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=np.cos(CIRCLE), y=np.sin(CIRCLE), mode="lines", name="unit circle |λ| = 1",
+        line=dict(color="#333333", width=lw), hoverinfo="skip",
+    ))
+    if not np.isclose(r_inv, 1.0):
+        fig.add_trace(go.Scatter(
+            x=r_inv * np.cos(CIRCLE), y=r_inv * np.sin(CIRCLE), mode="lines", name=f"|λ| = 1/γ = {r_inv:.3g}",
+            line=dict(color=th.OKABE_ITO[3], width=lw, dash="dash"), hoverinfo="skip",
+        ))
+    mod = np.abs(lam)
+    fig.add_trace(go.Scatter(
+        x=lam.real, y=lam.imag, mode="markers", name=f"λᵢ(W_s), i = 1..{len(lam)}",
+        marker=dict(size=13 if theme == "projector" else 9, color=th.OKABE_ITO[0], line=dict(color="white", width=1)),
+        customdata=np.stack([np.arange(1, len(lam) + 1), mod], axis=1),
+        hovertemplate="λ%{customdata[0]} = %{x:.4f} %{y:+.4f}i<br>|λ| = %{customdata[1]:.4f}<extra></extra>",
+    ))
+    reach = max(1.0, r_inv if r_inv < 5 else 1.0, float(mod.max()) if mod.size else 1.0) * 1.12
+    fig.update_xaxes(range=[-reach, reach], zeroline=True, zerolinecolor="#bbbbbb")
+    fig.update_yaxes(range=[-reach, reach], scaleanchor="x", scaleratio=1, zeroline=True, zerolinecolor="#bbbbbb")
+    if np.isclose(r_inv, 1.0):
+        fig.add_annotation(x=np.cos(np.pi / 4), y=np.sin(np.pi / 4), text="|λ| = 1 = 1/γ", showarrow=True,
+                           ax=40, ay=-30, font=dict(color="#333333"))
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    return finish(fig, title, "Re λ", "Im λ", theme)
+
+
+def singular_values(sigma: np.ndarray, gamma: float, theme: str = "screen",
+                    title: str = "Singular values of W_s against 1/γ") -> go.Figure:
+    """sigma_1 >= ... >= sigma_H of W_s as bars, with the line sigma = 1/gamma. sigma: (H,)."""
+    sigma = np.asarray(sigma, dtype=float)
+    H = len(sigma)
+    r_inv = 1.0 / gamma
+    above = sigma >= r_inv
+    fig = go.Figure(go.Bar(
+        x=steps(H), y=sigma, name="σᵢ(W_s)",
+        marker=dict(color=[th.OKABE_ITO[3] if a else th.OKABE_ITO[0] for a in above]),
+        hovertemplate="σ%{x} = %{y:.4f}<extra></extra>",
+    ))
+    fig.add_hline(y=r_inv, line=dict(color="#333333", dash="dash", width=th.line_width(theme)),
+                  annotation_text=f"1/γ = {r_inv:.3g}", annotation_position="top right")
+    fig.update_yaxes(range=[0, max(float(sigma.max()) if H else 1.0, r_inv) * 1.15])
+    return finish(fig, title, "index i (largest first)", "σᵢ(W_s)", theme)
+
+
+def dphi_distribution(dphi: np.ndarray, gamma: float, theme: str = "screen",
+                      title: str = "How much φ′(a(n)) lets through at each step") -> go.Figure:
+    """The distribution of phi'(a(n)) over the batch and units, per step, against gamma = max phi'.
+
+    dphi: (N, M) values of phi'(a(n)) (M = batch x units). N <= BOX_MAX_N: one box per step
+    (from precomputed quartiles); otherwise the median with 10-90 % and min-max bands over n.
+    """
+    d = np.asarray(dphi, dtype=float)
+    N = d.shape[0]
+    n = steps(N)
+    levels = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
+    with np.errstate(invalid="ignore"):  # nanquantile is slow; only needed when a run overflowed
+        q = np.quantile(d, levels, axis=1) if np.isfinite(d).all() else np.nanquantile(d, levels, axis=1)  # (7, N)
+    fig = go.Figure()
+    if N <= BOX_MAX_N:
+        fig.add_trace(go.Box(
+            x=n, q1=q[2], median=q[3], q3=q[4], lowerfence=q[0], upperfence=q[6], name="φ′(a(n))",
+            marker_color=th.OKABE_ITO[0], boxpoints=False,
+            hovertemplate="n = %{x}<br>min %{lowerfence:.3f} · q1 %{q1:.3f} · median %{median:.3f} · "
+                          "q3 %{q3:.3f} · max %{upperfence:.3f}<extra></extra>",
+        ))
+    else:
+        band = dict(mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=True)
+        fig.add_trace(go.Scatter(x=n, y=q[0], **{**band, "showlegend": False}, name="min"))
+        fig.add_trace(go.Scatter(x=n, y=q[6], fill="tonexty", fillcolor="rgba(0,114,178,0.12)", name="min – max", **band))
+        fig.add_trace(go.Scatter(x=n, y=q[1], **{**band, "showlegend": False}, name="10 %"))
+        fig.add_trace(go.Scatter(x=n, y=q[5], fill="tonexty", fillcolor="rgba(0,114,178,0.30)", name="10 – 90 %", **band))
+        fig.add_trace(go.Scatter(
+            x=n, y=q[3], mode="lines", name="median", line=dict(color=th.OKABE_ITO[0], width=th.line_width(theme)),
+            customdata=np.stack([q[1], q[5]], axis=1),
+            hovertemplate="n = %{x}<br>median φ′ = %{y:.3f}<br>10–90 %: %{customdata[0]:.3f} – "
+                          "%{customdata[1]:.3f}<extra></extra>",
+        ))
+    fig.add_hline(y=gamma, line=dict(color=th.OKABE_ITO[3], dash="dash", width=th.line_width(theme)),
+                  annotation_text=f"γ = max φ′ = {gamma:g}", annotation_position="top left")
+    fig.update_yaxes(range=[0, gamma * 1.15])
+    fig.update_layout(showlegend=N > BOX_MAX_N,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    return finish(fig, title, "time step n", "φ′(a(n))  (over units and batch)", theme)
+
+
+def jacobian_products(product: np.ndarray | None, bound: np.ndarray, theme: str = "screen",
+                      title: str = "How far back can s(N) feel s(n)? ‖∂s(N)/∂s(n)‖₂ against its bound") -> go.Figure:
+    """Measured ||ds(N)/ds(n)||_2 and the bound (gamma sigma_max(W_s))^(N-n), n = 0..N, log axis.
+
+    product: (N+1,) entry n = ||ds(N)/ds(n)||_2, or None when not computed; bound: (N+1,).
+    """
+    N = len(bound) - 1
+    n = np.arange(N + 1)
+    mode = "lines+markers" if N <= 60 else "lines"
+    fig = go.Figure()
+    if product is not None:
+        fig.add_trace(go.Scatter(
+            x=n, y=log_safe(product), name="measured ‖∂s(N)/∂s(n)‖₂", mode=mode,
+            hovertemplate="n = %{x}<br>‖∂s(N)/∂s(n)‖₂ = %{y:.3e}<extra></extra>",
+        ))
+    fig.add_trace(go.Scatter(
+        x=n, y=log_safe(bound), name="bound (γ σ_max(W_s))^(N−n)", mode="lines",
+        line=dict(dash="dash", color=th.OKABE_ITO[3], width=th.line_width(theme)),
+        hovertemplate="n = %{x}<br>bound = %{y:.3e}<extra></extra>",
+    ))
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    return finish(fig, title, f"time step n  (N = {N} at the right)", "‖∂s(N)/∂s(n)‖₂  (log scale)", theme, log_y=True)
+
+
+def local_jacobians(jac: np.ndarray, rate: float, theme: str = "screen",
+                    title: str = "One step back: ‖∂s(n)/∂s(n−1)‖₂ against γ σ_max(W_s)") -> go.Figure:
+    """||diag(phi'(a(n))) W_s||_2 for n = 1..N (jac: (N,)) with the line gamma sigma_max(W_s) and the line 1."""
+    N = len(jac)
+    fig = go.Figure(go.Scatter(
+        x=steps(N), y=jac, name="‖∂s(n)/∂s(n−1)‖₂", mode="lines+markers" if N <= 60 else "lines",
+        hovertemplate="n = %{x}<br>‖∂s(n)/∂s(n−1)‖₂ = %{y:.4f}<extra></extra>",
+    ))
+    fig.add_hline(y=rate, line=dict(color=th.OKABE_ITO[3], dash="dash", width=th.line_width(theme)),
+                  annotation_text=f"γ σ_max(W_s) = {rate:.3g}", annotation_position="top left")
+    fig.add_hline(y=1.0, line=dict(color="#888888", dash="dot", width=1.5),
+                  annotation_text="1", annotation_position="bottom right")
+    finite = np.asarray(jac, dtype=float)[np.isfinite(jac)]
+    top = max(rate, 1.0, float(finite.max()) if finite.size else 1.0)
+    fig.update_yaxes(range=[0, top * 1.15])
+    return finish(fig, title, "time step n", "‖∂s(n)/∂s(n−1)‖₂", theme)
+

@@ -1,0 +1,80 @@
+"""Heatmaps of the weights W_s, W_x, b, W_y on a diverging scale centred on 0 (RdBu_r: red > 0, blue < 0).
+
+    a(n) = W_x x(n) + W_s s(n-1) + b,   z(n) = W_y s(n) + b_y
+    W_s[i, j] carries s_j(n-1) into a_i(n);  W_x[i, d] carries x_d(n) into a_i(n).
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard import theme as th
+from dashboard.figures.common import finish, sub
+
+NUMBERS_MAX = 12  # numbers printed in the cells up to this many rows and columns
+
+
+def labels(symbol: str, count: int) -> list[str]:
+    """['s₁', 's₂', …] for symbol 's'."""
+    return [f"{symbol}{sub(i)}" for i in range(1, count + 1)]
+
+
+def heatmap(W: np.ndarray, rows: list[str], cols: list[str], name: str, title: str, x_title: str, y_title: str,
+            theme: str = "screen", zmax: float | None = None, square: bool = False) -> go.Figure:
+    """A signed matrix (R, C) as a heatmap, 0 in white, first row on top, values printed when small.
+
+    zmax: the colour range is [-zmax, zmax] (default max |W|), so equal colours mean equal values.
+    """
+    W = np.atleast_2d(np.asarray(W, dtype=float))  # (R, C)
+    R, C = W.shape
+    if (len(rows), len(cols)) != (R, C):
+        raise ValueError(f"labels do not fit the matrix: {len(rows)} rows and {len(cols)} columns for shape {W.shape}.")
+    finite = W[np.isfinite(W)]
+    top = zmax if zmax else (float(np.abs(finite).max()) if finite.size else 1.0) or 1.0
+    numbers = max(R, C) <= NUMBERS_MAX
+    big = theme == "projector"
+    fig = go.Figure(go.Heatmap(
+        z=W, x=cols, y=rows, colorscale=th.DIVERGING_SCALE, zmid=0.0, zmin=-top, zmax=top,
+        xgap=1, ygap=1,
+        texttemplate="%{z:.2f}" if numbers else None,
+        textfont=dict(size=(18 if big else 12) if max(R, C) <= 8 else (14 if big else 10)),
+        colorbar=dict(title=dict(text="weight", side="right"), thickness=20 if big else 14),
+        hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
+    fig.update_xaxes(showgrid=False, type="category", side="bottom")
+    if square:
+        fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
+        fig.update_xaxes(constrain="domain")
+    per_row = 34 if big else (30 if numbers else 14)
+    fig.update_layout(height=int(min(760, max(240, 130 + per_row * R))))
+    return finish(fig, title, x_title, y_title, theme)
+
+
+def recurrent(W_s: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False) -> go.Figure:
+    """W_s (H, H): row i = unit a_i(n), column j = s_j(n-1)."""
+    H = W_s.shape[0]
+    s = labels("s", H)
+    return heatmap(W_s, s, s, "W_s", "W_s, the recurrent weights" + (" (edited)" if edited else ""),
+                   "from s_j(n−1)", "to a_i(n)", theme, zmax, square=True)
+
+
+def input_weights(W_x: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False) -> go.Figure:
+    """W_x (H, D): row i = unit a_i(n), column d = input x_d(n)."""
+    H, D = W_x.shape
+    return heatmap(W_x, labels("s", H), labels("x", D), "W_x", "W_x, the input weights" + (" (edited)" if edited else ""),
+                   "from x_d(n)", "to a_i(n)", theme, zmax)
+
+
+def bias(b: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False) -> go.Figure:
+    """b (H,) as one column."""
+    H = len(b)
+    return heatmap(np.asarray(b, dtype=float)[:, None], labels("s", H), ["b"], "b",
+                   "b, the bias" + (" (edited)" if edited else ""), "", "unit i", theme, zmax)
+
+
+def readout(W_y: np.ndarray, theme: str = "screen", zmax: float | None = None) -> go.Figure:
+    """W_y (K, H): row k = output z_k(n), column i = s_i(n)."""
+    K, H = W_y.shape
+    return heatmap(W_y, labels("y", K), labels("s", H), "W_y", "W_y, the read-out weights", "from s_i(n)", "to z_k(n)",
+                   theme, zmax)
