@@ -1,0 +1,79 @@
+"""The Training page's Play / Pause and the Compare page's one-click pairs, in a real browser."""
+from __future__ import annotations
+
+import re
+
+from dashboard import presets
+from dashboard.config import to_query
+from tests.browser.conftest import exceptions, wait_for_app
+
+
+def iteration(page) -> int:
+    text = page.locator('[data-testid="stMetric"]').filter(has_text="iteration t").first.inner_text()
+    return int(re.findall(r"\d+", text.split("iteration t")[-1])[0])
+
+
+def loss_points(page) -> int:
+    """Points on the first curve of the loss chart (the first plotly chart on the page), 0 if none yet."""
+    return page.evaluate("""() => {
+        const p = document.querySelector('.js-plotly-plot');
+        return p && p._fullData && p._fullData.length ? p._fullData[0]._length : 0;
+    }""")
+
+
+def test_training_play_pause(page, app_url, artifacts):
+    page.goto(f"{app_url}/training")
+    wait_for_app(page)
+    assert iteration(page) == 0
+    assert "nothing trained yet" in page.inner_text("body")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot') !== null", timeout=30_000)
+    first_t, first_points = iteration(page), loss_points(page)
+    page.wait_for_timeout(2500)
+    later_t, later_points = iteration(page), loss_points(page)
+    assert later_t > first_t > 0, (first_t, later_t)
+    assert later_points > first_points, "the loss chart did not grow while playing"
+    page.get_by_role("button", name="Pause").click()
+    wait_for_app(page)
+    paused_t = iteration(page)
+    page.wait_for_timeout(1200)
+    assert iteration(page) == paused_t, "still training after Pause"
+    assert "paused" in page.inner_text('[data-testid="stMain"]')
+    assert not exceptions(page)
+    page.screenshot(path=str(artifacts / "training_default_played.png"), full_page=True)
+
+
+def test_training_exploding_presets(page, app_url, artifacts):
+    for name in ("exploding", "exploding_clipped"):
+        page.goto(f"{app_url}/training?{to_query(presets.get(name).experiment)}")
+        wait_for_app(page)
+        page.get_by_role("button", name=re.compile(r"Train \d+ iterations now")).click()
+        wait_for_app(page)
+        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        assert iteration(page) > 0
+        assert not exceptions(page)
+        page.screenshot(path=str(artifacts / f"training_{name}.png"), full_page=True)
+    # a run that does blow up: a linear read-out cannot saturate, so the 1.5^N growth reaches the loss
+    exp = presets.get("exploding").experiment.replace(output="linear")
+    page.goto(f"{app_url}/training?{to_query(exp)}")
+    wait_for_app(page)
+    page.get_by_role("button", name=re.compile(r"Step")).click()
+    wait_for_app(page)
+    body = page.inner_text('[data-testid="stMain"]')
+    assert "Training exploded at iteration" in body
+    assert page.locator("text=/exploded at iteration \\d+:/").count() >= 2  # annotation on the curves
+    assert not exceptions(page)
+    page.screenshot(path=str(artifacts / "training_exploded.png"), full_page=True)
+
+
+def test_compare_pair(page, app_url, artifacts):
+    page.goto(f"{app_url}/compare")
+    wait_for_app(page)
+    page.get_by_role("radio", name="tanh vs sigmoid").click()
+    wait_for_app(page)
+    body = page.inner_text('[data-testid="stMain"]')
+    assert "activation = sigmoid" in body and "activation = tanh" in body
+    assert "What this comparison shows" in body
+    assert "b_value=sigmoid" in page.url or "b_value" not in page.url  # bound to the URL (default dropped)
+    assert not exceptions(page)
+    page.screenshot(path=str(artifacts / "compare_tanh_sigmoid.png"), full_page=True)
