@@ -82,7 +82,7 @@ cols[0].button("Play", icon=":material/play_arrow:", type="primary", width="stre
 cols[1].button("Pause", icon=":material/pause:", width="stretch", key="live_pause_btn", on_click=_act,
                args=("pause",), disabled=not playing)
 cols[2].button(f"Step +{step}", icon=":material/skip_next:", width="stretch", key="live_step_btn", on_click=_act,
-               args=("step",), disabled=playing or run.finished,
+               args=("step",), disabled=playing or run.finished or long_run is not None,
                help=f"{step} iterations, then stop (about 0.2 s of training for this network).")
 cols[3].button("Reset", icon=":material/replay:", width="stretch", key="live_reset_btn", on_click=_act,
                args=("reset",), disabled=run.history is None and not playing,
@@ -102,7 +102,7 @@ if note:
 if long_run is not None and not run.finished and run.t < long_run[1]:
     start, target = long_run
     stop_slot = st.empty()
-    stop_slot.button("Stop", icon=":material/stop:", key="live_stop_btn", on_click=_act, args=("stop",),
+    stop_slot.button("Stop training", icon=":material/stop:", key="live_stop_btn", on_click=_act, args=("stop",),
                      help="Stops after the chunk in progress; the weights trained so far are kept.")
     bar = st.progress(0.0, text=f"Training: iteration {run.t} of {target}")
     chunk = compute.chunk_size(exp, LONG_SECONDS, most=500)
@@ -135,8 +135,10 @@ def loss_sentence(h, baseline: float | None) -> str:
     ok = np.isfinite(loss)
     if h.exploded_at is not None:
         text = f"At iteration {h.exploded_at} the run exploded ({h.exploded_what})."
-        if ok.any():
-            i = np.flatnonzero(ok)
+        i = np.flatnonzero(ok)
+        if i.size == 1:
+            text = f"The training loss was {_fmt(loss[i[0]])} at t = {h.iteration[i[0]]}; " + text[0].lower() + text[1:]
+        elif i.size > 1:
             text = (f"The training loss was {_fmt(loss[i[0]])} at t = {h.iteration[i[0]]} and {_fmt(loss[i[-1]])} at "
                     f"t = {h.iteration[i[-1]]}; " + text[0].lower() + text[1:])
         return text + " Points after it cannot be drawn: the numbers are no longer finite."

@@ -23,7 +23,7 @@ def spans_decades(*values: np.ndarray, decades: float = 1.0) -> bool:
     parts = [log_safe(np.ravel(a)) for a in values if a is not None]
     v = np.concatenate(parts) if parts else np.array([])
     v = v[np.isfinite(v)]
-    return v.size > 1 and np.log10(v.max() / v.min()) >= decades
+    return v.size > 1 and np.log10(v.max()) - np.log10(v.min()) >= decades  # no overflow for denormals
 
 
 def explosion_label(exploded_at: int, exploded_what: str | None) -> str:
@@ -139,7 +139,11 @@ def grad_norm_curve(iteration: np.ndarray, grad_norm: np.ndarray, grad_norm_afte
     """
     T = len(iteration)
     clipped = np.asarray(clipped, dtype=bool)
-    log_y = spans_decades(grad_norm, grad_norm_after_clip, np.array([clip_at]) if clip == "norm" else None)
+    g = np.asarray(grad_norm, dtype=float)
+    g = g[np.isfinite(g)]
+    tiny = g.size > 0 and g.max() < 1e-30  # nothing reaches the weights: draw it at 0 on a linear axis
+    log_y = not tiny and (spans_decades(grad_norm, grad_norm_after_clip, np.array([clip_at]) if clip == "norm" else None)
+                          or np.unique(g[g > 0]).size <= 1)  # one value: a log axis labels it 10ⁿ, not 1.69102816…
     ys = log_safe if log_y else _finite  # zeros cannot sit on a log axis
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -167,7 +171,12 @@ def grad_norm_curve(iteration: np.ndarray, grad_norm: np.ndarray, grad_norm_afte
                                xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
                                showarrow=False, font=dict(color=CLIP_COLOUR))
     zeros = int(np.sum(np.asarray(grad_norm, dtype=float) == 0))
-    if zeros and log_y:
+    if tiny:
+        fig.update_yaxes(range=[-0.05, 1.0])
+        fig.add_annotation(text=f"‖∇L‖ ≈ 0 at every iteration (largest: {g.max():.1e}): no gradient reaches the weights",
+                           xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                           bgcolor="rgba(255,255,255,0.85)", font=dict(color=EXPLOSION_COLOUR))
+    elif zeros and log_y:
         fig.add_annotation(text=f"‖∇L‖ = 0 exactly at {zeros} of {T} iterations: not drawn (log axis has no 0)",
                            xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="top", showarrow=False,
                            bgcolor="rgba(255,255,255,0.85)", font=dict(color=EXPLOSION_COLOUR))
