@@ -45,6 +45,7 @@ FEW_FEATURES = 4  # "a few features": everything in the derivation written out
 WRITE_ROWS, WRITE_COLS = 4, 6  # larger matrices are shown as their top-left corner
 FD_BUDGET = 6_000  # parameter entries above which finite differences are skipped (2 forwards each)
 REACH_NS = (1, 2, 4, 8, 16, 32, 64)  # the sequence lengths of the "more than one step" chart
+REACH_INITS = 10  # initial weights per N in that chart (one draw alone is too noisy to show a trend)
 GRADIENTS = (  # (course name, engine name, LaTeX)
     ("W_hy", "W_y", r"W_{hy}"),
     ("W_hh", "W_s", r"W_{hh}"),
@@ -401,17 +402,20 @@ def comparison_sentence(acc_rnn: float, acc_lin: float, acc_rbf: float, majority
 # more than one step: the same features fed as N chunks
 
 
-def reach(fs: FeatureSet, H: int, seed: int = 0, Ns=REACH_NS) -> dict[int, np.ndarray]:
-    """N -> ||dL/ds(n)||, n = 1..N, at theta(0), for the features fed in N chunks (make_task "bird").
+def reach(fs: FeatureSet, H: int, seed: int = 0, Ns=REACH_NS, n_inits: int = REACH_INITS) -> np.ndarray:
+    """(len(Ns), n_inits) ratios ||dL/ds(1)|| / ||dL/ds(N)|| at theta(0), features fed in N chunks.
 
-    All samples, sse loss read out at step N, sigmoid read-out; norms are Frobenius over the samples.
+    make_task("bird", N, features=fs) cuts x into N chunks; the initial weights come from seeds
+    seed, seed + 1, ..., seed + n_inits - 1 (glorot, as on the gradients page); all samples, sse
+    read out at step N, sigmoid read-out; norms are Frobenius over the samples.
     """
-    out = {}
-    for N in Ns:
+    out = np.empty((len(Ns), n_inits))  # (J, S)
+    for j, N in enumerate(Ns):
         task = make_task("bird", N, None, seed=seed, features=fs)
-        p = init_params(task.D, H, 1, seed=seed)
-        res = backward(p, forward(p, task.x, "tanh", "sigmoid"), task.target, "sse", "last")
-        out[N] = res.state_grad_norms  # (N,)
+        for k in range(n_inits):
+            p = init_params(task.D, H, 1, seed=seed + k)
+            g = backward(p, forward(p, task.x, "tanh", "sigmoid"), task.target, "sse", "last").state_grad_norms
+            out[j, k] = g[0] / g[-1] if g[-1] > 0 else np.nan  # (N,) -> first over last
     return out
 
 

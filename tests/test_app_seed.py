@@ -146,6 +146,15 @@ def npz_bytes(**arrays) -> bytes:
 GOOD_CSV = ("f1,f2,label\n" + "\n".join(f"{i * 0.1:.1f},{(i * 7) % 5},{i % 2}" for i in range(40)) + "\n").encode()
 
 
+@pytest.fixture(scope="module")
+def upload_page() -> AppTest:
+    at = open_page({"seed_source": "Your own file"})
+    assert at.segmented_control(key="seed_source").value == "upload"
+    assert "Upload a feature file" in at.info[0].value
+    assert not at.get("plotly_chart")
+    return at
+
+
 @pytest.mark.parametrize("name,data,message", [
     ("nolabel.csv", b"a,b\n1,2\n3,4\n", "no column named 'label'"),
     ("text.csv", b"f1,label\n0.5,1\nhello,0\n", "holds the text 'hello'"),
@@ -154,12 +163,11 @@ GOOD_CSV = ("f1,f2,label\n" + "\n".join(f"{i * 0.1:.1f},{(i * 7) % 5},{i % 2}" f
     ("empty.csv", b"", "is empty"),
     ("tiny.csv", b"f1,label\n0.1,0\n0.2,1\n0.3,0\n", "at least 8 samples"),
 ])
-def test_a_malformed_upload_shows_the_pages_error_not_an_exception(name, data, message):
-    at = open_page({"seed_source": "Your own file"})
-    assert at.segmented_control(key="seed_source").value == "upload"
-    assert "Upload a feature file" in at.info[0].value
+def test_a_malformed_upload_shows_the_pages_error_not_an_exception(upload_page, name, data, message):
+    at = upload_page
     at.file_uploader(key="seed_upload").set_value((name, data, "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
+    assert len(at.error) == 1
     assert at.error[0].value.startswith("Your file cannot be used:")
     assert message in at.error[0].value
     assert not at.get("plotly_chart")  # nothing computed on a bad file
@@ -184,3 +192,23 @@ def test_the_button_hands_the_classifier_to_the_gradients_page():
     assert at.title[0].value == "Gradients through time"
     assert at.sidebar.slider(key="N").value == 16
     assert at.sidebar.selectbox(key="task").value == "bird"
+
+
+def test_garbage_url_values_fall_back_quietly():
+    at = open_page({"seed_sample": "9999", "seed_H": "5", "seed_lr": "7", "seed_source": "nonsense",
+                    "seed_iters": "-3", "seed_inputs": "<script>", "seed_N": "abc"})
+    assert not at.error
+    assert at.segmented_control(key="seed_source").value == "bundled"
+    assert at.select_slider(key="seed_H").value == 4 and at.select_slider(key="seed_lr").value == 0.01
+    assert 0 <= at.number_input(key="seed_sample").value <= 399
+    assert len(charts(at)) == 5
+
+
+def test_the_sample_index_follows_a_smaller_data_set():
+    at = open_page({"seed_sample": 399})
+    assert at.number_input(key="seed_sample").value == 399
+    at.segmented_control(key="seed_source").set_value("digits").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="seed_sample").value == 356  # the digits 3 and 8: 357 samples
+    at.segmented_control(key="seed_weights").set_value("trained").run()
+    assert any("network trained on these 4 features" in c.value for c in at.caption)

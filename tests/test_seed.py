@@ -235,10 +235,18 @@ def test_few_features_are_the_ones_most_correlated_with_the_label(bundled):
 
 def test_reach_falls_with_the_number_of_chunks(bundled):
     fs, _ = bundled
-    r = sd.reach(fs, H=4, seed=0, Ns=(1, 2, 8))
-    assert [len(r[n]) for n in (1, 2, 8)] == [1, 2, 8]
-    ratio = {n: r[n][0] / r[n][-1] for n in r}
-    assert ratio[1] == 1.0 and ratio[8] < ratio[2] < 1.0
+    r = sd.reach(fs, H=4, seed=0, Ns=(1, 2, 8, 32), n_inits=6)
+    assert r.shape == (4, 6)
+    np.testing.assert_allclose(r[0], 1.0)  # N = 1: step 1 is step N
+    gmean = np.exp(np.log(r).mean(axis=1))
+    assert gmean[3] < gmean[2] < gmean[1] < 1.0
+    # each entry is the engine's ||dL/ds(1)|| / ||dL/ds(N)|| for that initialisation
+    from rnn_engine import init_params, make_task
+
+    task = make_task("bird", 8, None, seed=0, features=fs)
+    p = init_params(task.D, 4, 1, seed=3)
+    g = backward(p, forward(p, task.x, "tanh", "sigmoid"), task.target, "sse", "last").state_grad_norms
+    assert r[2, 3] == pytest.approx(g[0] / g[-1], rel=1e-12)
 
 
 # ---------------------------------------------------------------------------

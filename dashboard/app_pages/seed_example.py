@@ -61,7 +61,7 @@ def check(digest: str, _d: sd.Derivation, key: tuple, with_fd: bool):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def reach(digest: str, _fs: FeatureSet, H: int, seed: int) -> dict:
+def reach(digest: str, _fs: FeatureSet, H: int, seed: int) -> np.ndarray:
     return sd.reach(_fs, H, seed)
 
 
@@ -193,8 +193,12 @@ rows = sd.check_rows(d, engine, fd, names)
 left, right = st.columns([3, 2], gap="large")
 with left:
     used = ", ".join(fs.feature_names[j] for j in cols) if len(cols) <= 8 else f"all {len(cols)} features"
+    trained_note = ""
+    if net is not None and feats is not None:
+        acc_few = sd.accuracy(sd.confusion(fs.labels[sp.test], net.predicted))
+        trained_note = f" (this H = {H} network trained on these {len(cols)} features: {pct(acc_few)} test accuracy)"
     st.caption(f"Sample {i}: true class t = {int(d.t)} ({fs.class_names[int(d.t)]}); x = standardised {used}; "
-               f"H = {H}; weights: {WEIGHTS[weights]}.")
+               f"H = {H}; weights: {WEIGHTS[weights]}{trained_note}.")
     for step in sd.derivation_steps(d):
         st.markdown(f"**{step.title}**")
         st.latex(step.tex)
@@ -322,14 +326,15 @@ with c1:
         st.switch_page("app_pages/gradients.py", query_params={})
 with c2:
     with ui.plain_errors():
-        r = reach(digest, fs, H, seed)
-    Ns = sorted(r)
-    ratio = np.array([r[n][0] / r[n][-1] if r[n][-1] > 0 else np.nan for n in Ns])
-    ui.chart(figs.reach_vs_steps(Ns, ratio, N, theme), "seed-reach")
+        ratios = reach(digest, fs, H, seed)  # (J, S)
+    Ns = list(sd.REACH_NS)
+    ui.chart(figs.reach_vs_steps(Ns, ratios, N, theme), "seed-reach")
+    with np.errstate(all="ignore"):
+        gmean = np.exp(np.nanmean(np.log(np.where(ratios > 0, ratios, np.nan)), axis=1))  # (J,)
     j = Ns.index(N)
-    fall = next((n for n, v in zip(Ns, ratio, strict=True) if v < 0.1), None)
-    st.caption(f"At the initial weights, with N = {N} the state at step 1 receives {ratio[j]:.2g} times the "
-               f"gradient at step N (norms over all {fs.M} samples). "
-               + (f"The share first falls below a tenth at N = {fall}: that is where vanishing begins." if fall else
+    fall = next((n for n, v in zip(Ns, gmean, strict=True) if v < 0.1), None)
+    st.caption(f"At the initial weights, with N = {N} the state at step 1 receives {gmean[j]:.2g} times the "
+               f"gradient at step N (geometric mean over {ratios.shape[1]} initial weights, seeds {seed}…"
+               f"{seed + ratios.shape[1] - 1}; range {np.nanmin(ratios[j]):.1g} to {np.nanmax(ratios[j]):.1g}). "
+               + (f"The mean first falls below a tenth at N = {fall}: that is where vanishing begins." if fall else
                   f"It stays above a tenth up to N = {Ns[-1]} here."))
-

@@ -47,12 +47,15 @@ def sample_image(pixels: np.ndarray, highlight=(), theme: str = "screen",
         r, c = divmod(int(k), 8)
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
                       line=dict(color=th.OKABE_ITO[3], width=4))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showgrid=False)
-    fig.update_xaxes(showgrid=False, constrain="domain")
-    fig.update_layout(height=_height(theme, 380, 600))
-    if len(highlight):
-        title += "<br><sup>outlined: the pixels used as x</sup>"
-    return finish(fig, title, "pixel column", "pixel row", theme)
+    fig.update_yaxes(range=[7.5, -0.5], scaleanchor="x", constrain="domain", showgrid=False, tickvals=list(range(8)),
+                     zeroline=False)
+    fig.update_xaxes(range=[-0.5, 7.5], showgrid=False, constrain="domain", tickvals=list(range(8)), zeroline=False)
+    fig.update_layout(height=_height(theme, 400, 560))
+    fig = finish(fig, title, "pixel column", "pixel row", theme)
+    fig.update_layout(title_xref="container", title_x=0.02)
+    if len(highlight):  # a subtitle, not "<br>": a two-line title vanishes with the theme's title automargin
+        fig.update_layout(title_subtitle_text="outlined: used as x")
+    return fig
 
 
 def loss_curve(iteration: np.ndarray, train_loss: np.ndarray, test_loss: np.ndarray, theme: str = "screen",
@@ -105,29 +108,43 @@ def confusion_matrix(counts: np.ndarray, class_names, title: str, theme: str = "
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_xaxes(showgrid=False, type="category", side="bottom")
     fig.update_layout(height=_height(theme, 440, 680))
-    return finish(fig, title, "predicted class", "true class", theme)
+    fig = finish(fig, title, "predicted class", "true class", theme)
+    fig.update_layout(title_xref="container", title_x=0.02)  # the long class names push a paper-aligned title off
+    return fig
 
 
-def reach_vs_steps(Ns, first_over_last: np.ndarray, selected: int | None = None, theme: str = "screen",
+def reach_vs_steps(Ns, ratios: np.ndarray, selected: int | None = None, theme: str = "screen",
                    title: str = "Gradient reaching step 1") -> go.Figure:
-    """||dL/ds(1)|| / ||dL/ds(N)|| against N (log axis), at the initial weights.
+    """||dL/ds(1)|| / ||dL/ds(N)|| against N (log axes): geometric mean over initial weights and their range.
 
-    Ns: (J,) sequence lengths; first_over_last: (J,) the ratios; selected: an N to mark.
+    Ns: (J,) sequence lengths; ratios: (J, S) one column per initial weights; selected: an N to mark.
     """
     Ns = np.asarray(Ns)
-    r = log_safe(first_over_last)
-    fig = go.Figure(go.Scatter(
-        x=Ns, y=r, mode="lines+markers", name="‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖",
-        hovertemplate="N = %{x}<br>‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ = %{y:.2e}<extra></extra>",
+    r = log_safe(ratios)  # (J, S)
+    with np.errstate(all="ignore"):
+        mean = np.exp(np.nanmean(np.log(r), axis=1))  # (J,) geometric mean
+        lo, hi = np.nanmin(r, axis=1), np.nanmax(r, axis=1)  # (J,)
+    S = r.shape[1]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=Ns, y=hi, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=Ns, y=lo, mode="lines", line=dict(width=0), fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
+        name=f"range over {S} initial weights", hoverinfo="skip",
+    ))
+    fig.add_trace(go.Scatter(
+        x=Ns, y=mean, mode="lines+markers", name="‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ (geometric mean)",
+        line=dict(color=th.OKABE_ITO[0]), customdata=np.stack([lo, hi], axis=1),
+        hovertemplate="N = %{x}<br>geometric mean %{y:.2e}<br>range %{customdata[0]:.1e} … %{customdata[1]:.1e}"
+                      "<extra></extra>",
     ))
     if selected is not None and selected in set(Ns.tolist()):
         j = int(np.flatnonzero(Ns == selected)[0])
         fig.add_trace(go.Scatter(
-            x=[selected], y=[r[j]], mode="markers", name=f"N = {selected}",
+            x=[selected], y=[mean[j]], mode="markers", name=f"N = {selected}",
             marker=dict(size=22 if theme == "projector" else 14, color=th.OKABE_ITO[3], symbol="diamond"),
-            hovertemplate="N = %{x}<br>ratio = %{y:.2e}<extra></extra>",
+            hovertemplate="N = %{x}<br>geometric mean %{y:.2e}<extra></extra>",
         ))
     fig.update_xaxes(type="log", tickvals=Ns, ticktext=[str(n) for n in Ns])
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
-                      height=_height(theme, 420, 660))
+                      height=_height(theme, 440, 680))
     return finish(fig, title, "steps N (chunks of x)", "share at step 1", theme, log_y=True)
