@@ -19,7 +19,7 @@ PAGE_TIMEOUT = 300  # s: a page may train a network on first visit
 
 def app_pages() -> dict[str, str]:
     """url path -> page file, as app.py declares them (st.Page("app_pages/x.py", ..., url_path="x"))."""
-    found = re.findall(r'st\.Page\(\s*"(app_pages/[\w]+\.py)"[^)]*?url_path="([\w-]+)"', APP.read_text())
+    found = re.findall(r'st\.Page\(\s*"(app_pages/[\w]+\.py)"[^\n]*?url_path="([\w-]+)"', APP.read_text())
     if not found:
         raise RuntimeError(f"no st.Page(...) declarations found in {APP}")
     return {url: file for file, url in found}

@@ -11,8 +11,10 @@ re-dress a figure built in the other look (explicit font sizes, line widths and 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -48,7 +50,7 @@ LOOKS = {
     "screen": Look(font=14, axis_title=15, title=19, line=2.5, marker=7, axis_line=1.2, grid=1, colorbar=16,
                    hover=14, height=460),
     "projector": Look(font=30, axis_title=32, title=44, line=6.0, marker=14, axis_line=2.5, grid=1.5, colorbar=34,
-                      hover=22, height=660),
+                      hover=22, height=760),
 }
 
 
@@ -200,7 +202,76 @@ def for_export(fig: go.Figure, theme: str = "projector", width: int | None = Non
     apply(out, theme)
     if width and height:
         out.update_layout(width=width, height=height)
+        fit_text(out, width, height, theme)
     return out
+
+
+def _visible_len(text: str) -> int:
+    return len(re.sub(r"<[^>]+>", "", text))
+
+
+def wrap(text: str | None, font_px: float, width_px: float, bold: bool = False) -> str | None:
+    """text broken into lines (<br>) at spaces so that each line fits width_px at font_px.
+
+    Plotly never wraps titles itself: a long one is cut off at the figure's edge. Widths are
+    estimated from Arial's mean advance (0.53 em regular, 0.60 em bold), a little generously.
+    """
+    if not text or "<br>" in text:
+        return text
+    max_chars = max(10, int(width_px / (font_px * (0.60 if bold else 0.53))))
+    if _visible_len(text) <= max_chars:
+        return text
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _visible_len(lines[-1]) + 1 + _visible_len(word) <= max_chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _top_legend_height(fig: go.Figure, width: int, lk: Look) -> int:
+    """Estimated px height of a horizontal legend drawn above the plot (0 if there is none)."""
+    legend = fig.layout.legend
+    if legend.orientation != "h" or (legend.y is not None and legend.y < 1) or fig.layout.showlegend is False:
+        return 0
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    if not names:
+        return 0
+    entries = sum(_visible_len(n) * 0.53 * lk.font + 2 * lk.font + 40 for n in names)  # text, symbol, gap
+    rows = max(1, int(np.ceil(entries / (0.9 * width))))
+    return int(rows * 1.3 * lk.font + lk.font // 2)
+
+
+def fit_text(fig: go.Figure, width: int, height: int, theme: str) -> go.Figure:
+    """Fit fig's text (in place) into a width x height image: a long title shrinks to one line (wrapped only
+    below the base font size), long axis and colour-bar titles wrap."""
+    lk = look(theme)
+    title = fig.layout.title.text
+    if title and "<br>" not in title:
+        # plotly cannot stack a multi-line title and a top legend: shrink the title to one line first
+        bold = theme == "projector"
+        fits = 0.94 * width / (_visible_len(title) * (0.60 if bold else 0.53))  # px size for one line
+        size = fig.layout.title.font.size or lk.title
+        if fits < size:
+            if fits >= lk.font:
+                fig.layout.title.font.size = int(fits)
+            else:  # very long: the base size, wrapped, anchored on the plot (space made by automargin)
+                fig.layout.title.update(text=wrap(title, lk.font, 0.94 * width, bold), font_size=lk.font,
+                                        yref="paper", y=1, yanchor="bottom", automargin=True,
+                                        pad_b=_top_legend_height(fig, width, lk) + lk.font // 3)
+
+    def along(ax, extent: float) -> float:
+        lo, hi = ax.domain if ax.domain else (0, 1)
+        return 0.9 * extent * (hi - lo)
+
+    fig.for_each_xaxis(lambda ax: ax.title.text and ax.title.update(text=wrap(ax.title.text, lk.axis_title, along(ax, width))))
+    fig.for_each_yaxis(lambda ax: ax.title.text and ax.title.update(text=wrap(ax.title.text, lk.axis_title, along(ax, 0.6 * height))))
+    for trace in fig.data:
+        cb = getattr(trace, "colorbar", None) or getattr(getattr(trace, "marker", None), "colorbar", None)
+        if cb is not None and cb.title.text and cb.title.side in (None, "right"):
+            cb.title.text = wrap(cb.title.text, lk.axis_title, 0.55 * height)
+    return fig
 
 
 def plotly_config(filename: str = "rnn-gradient-lab") -> dict:

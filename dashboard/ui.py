@@ -28,6 +28,7 @@ VARIANTS = (
     ("SVG (vector, editable)", "svg", 1),
     ("PDF (vector, one page)", "pdf", 1),
 )
+PROJECTOR_CHART_WIDTH = 1100  # px a chart gets on a 1920-wide projector with the sidebar open (for wrapping)
 ZIP_FORMATS = {"PNG": "png", "PNG 2×": "png2x", "SVG": "svg", "PDF": "pdf"}
 # Projector mode also enlarges the app's own text (Streamlit sizes everything in rem).
 PROJECTOR_CSS = """<style>
@@ -66,13 +67,19 @@ def start_page() -> None:
 def chart(fig: go.Figure, name: str, key: str | None = None) -> None:
     """Place a figure with its download menu; the camera button downloads it at slide size."""
     key = key or f"chart_{name}"
-    st.plotly_chart(fig, width="stretch", config=th.plotly_config(name), key=key)
+    look = theme()
+    shown, height = fig, "content"
+    if fig.layout.height is None:
+        height = th.look(look).height
+        if look == "projector":  # big type on a page narrower than a slide: wrap long titles
+            shown = th.fit_text(go.Figure(fig), PROJECTOR_CHART_WIDTH, height, look)
+    st.plotly_chart(shown, width="stretch", height=height, config=th.plotly_config(name), key=key,
+                    theme=None)  # theme=None: our template, not Streamlit's
     st.session_state.setdefault(FIGURES_KEY, {})[name] = fig
     with st.container(horizontal=True, horizontal_alignment="right"):
-        with st.popover("Download figure", icon=":material/download:", type="tertiary", key=f"export_{key}",
-                        help=f"For slides: projector look (large type, thick lines) at {SLIDE}, whatever the "
-                             "look on screen."):
-            st.caption(f"Slide-ready: projector look, {SLIDE} px, white background.")
+        with st.popover("Download figure", icon=":material/download:", type="tertiary", key=f"export_{key}"):
+            st.caption(f"Slide-ready: projector look (large type, thick lines), {SLIDE} px, whatever the look "
+                       "on screen.")
             problem = export.unavailable()
             if problem:
                 st.warning(problem, icon=":material/warning:")

@@ -1,0 +1,85 @@
+"""Figure export in a real Chromium: the download menu under a chart, the plotly camera button, the page
+ZIP, and the projector toggle (from the URL and by clicking it).
+
+Downloads are read back from their bytes: PNG size from the IHDR header, PDF page count, ZIP listing.
+"""
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+from tests.browser.conftest import exceptions, wait_for_app
+
+POPOVER = '[data-testid="stPopover"] button'
+TITLE_SIZE_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot .gtitle')]
+                        .map(t => parseFloat(t.style.fontSize))"""
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def download(page, click) -> tuple[str, bytes]:
+    with page.expect_download(timeout=90_000) as info:
+        click()
+    d = info.value
+    return d.suggested_filename, Path(d.path()).read_bytes()
+
+
+def test_chart_menu_camera_and_page_zip_download_slide_sized_figures(page, app_url, artifacts):
+    page.goto(f"{app_url}/gradients")
+    wait_for_app(page)
+    assert not exceptions(page)
+    page.locator(POPOVER).first.click()
+    page.get_by_role("button", name="PNG 1920×1080").first.wait_for()
+    page.screenshot(path=str(artifacts / "export_menu.png"))
+    name, png = download(page, lambda: page.get_by_role("button", name="PNG 1920×1080").first.click())
+    assert name == "gradient-decay.png" and png_size(png) == (1920, 1080)
+    name, pdf = download(page, lambda: page.get_by_role("button", name="PDF (vector, one page)").first.click())
+    assert name == "gradient-decay.pdf" and pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) == 1
+    page.keyboard.press("Escape")
+
+    chart = page.locator('[data-testid="stMain"] .js-plotly-plot').first
+    chart.hover()
+    camera = chart.locator('.modebar-btn[data-title^="Download plot"]')
+    name, png = download(page, lambda: camera.click())
+    assert name.endswith(".png") and png_size(png) == (1920, 1080), "the camera button exports at slide size"
+
+    # the same page (one load: pages are slow on a busy machine): all figures as one ZIP
+    charts = page.locator('[data-testid="stMain"] .js-plotly-plot').count()
+    button = page.get_by_role("button", name=re.compile(r"Download all \d+ figures of this page"))
+    button.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "export_zip_button.png"))
+    name, data = download(page, lambda: button.click())
+    assert name == "rnn-gradient-lab-gradients.zip"
+    z = zipfile.ZipFile(io.BytesIO(data))
+    names = z.namelist()
+    assert {"config.json", "link.txt"} <= set(names)
+    assert len([n for n in names if n.endswith(".png")]) == charts  # default formats: PNG and PDF
+    assert len([n for n in names if n.endswith(".pdf")]) == charts
+    assert z.read("link.txt").decode().startswith(f"{app_url}/gradients")
+
+
+def test_projector_toggle_switches_the_whole_app(page, app_url, artifacts):
+    page.goto(f"{app_url}/gradients?projector=true")
+    wait_for_app(page)
+    assert not exceptions(page)
+    toggle = page.get_by_role("switch", name="Projector mode")
+    assert toggle.is_checked()
+    big = page.evaluate(TITLE_SIZE_JS)
+    root_px = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    page.screenshot(path=str(artifacts / "export_projector_mode.png"))
+    assert big and min(big) >= 40, f"projector chart titles: {big}"
+    assert root_px >= 20, "the app's own text grows too"
+
+    page.get_by_text("Projector mode").click()
+    wait_for_app(page)
+    small = page.evaluate(TITLE_SIZE_JS)
+    page.screenshot(path=str(artifacts / "export_screen_mode.png"))
+    assert small and max(small) < 25, f"screen chart titles: {small}"
+    assert "projector" not in page.url
