@@ -15,6 +15,9 @@ from dashboard.config import Experiment, to_query
 
 APP = Path(__file__).resolve().parent / "app.py"
 PAGE_TIMEOUT = 300  # s: a page may train a network on first visit
+# Buttons to press (by widget key) before a page's figures are collected: the training page starts at
+# iteration 0 and draws its curves once "Train N iterations now" has run.
+PRESS = {"training": ("live_long_btn",)}
 
 
 def app_pages() -> dict[str, str]:
@@ -67,6 +70,10 @@ def page_figures(exp: Experiment, pages: list[str], theme: str) -> tuple[dict[st
     figures, problems = {}, []
     for page in pages:
         at.switch_page(files[page]).run()
+        for key in PRESS.get(page, ()):
+            buttons = [b for b in at.button if b.key == key and not b.disabled]
+            if buttons:
+                buttons[0].click().run()
         for exc in at.exception:
             problems.append(f"page {page!r} raised: {exc.message.splitlines()[0] if exc.message else exc.value}")
         for err in at.error:

@@ -122,10 +122,21 @@ def apply(fig: go.Figure, theme: str = "screen") -> go.Figure:
     """fig with the chosen look (returns the same figure for chaining).
 
     Scatter lines without an explicit width get the theme's width through the template; lines a
-    builder drew with an explicit width (e.g. th.line_width(theme)) keep it.
+    builder drew with an explicit width (e.g. th.line_width(theme)) keep it, but in the projector look
+    none is thinner than half the main line (faint reference lines stay faint through their colour).
     """
-    look(theme)  # validates the name
+    lk = look(theme)  # validates the name
     fig.update_layout(template=f"rnnlab_{theme}")
+    if theme == "projector":  # a 1 px line vanishes on a projector: no line thinner than half the main one
+        floor = lk.line / 2
+        for trace in fig.data:
+            line = getattr(trace, "line", None)
+            if trace.type in ("scatter", "scattergl") and line is not None and line.width is not None \
+                    and line.width < floor:
+                line.width = floor
+        for shape in fig.layout.shapes:
+            if shape.line.width is not None and shape.line.width < floor:
+                shape.line.width = floor
     return fig
 
 

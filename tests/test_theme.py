@@ -76,3 +76,13 @@ def test_for_export_in_the_same_look_keeps_sizes_and_spaces_a_horizontal_legend(
 def test_camera_button_downloads_a_slide_sized_png():
     opts = th.plotly_config("gradient-decay")["toImageButtonOptions"]
     assert opts == {"format": "png", "filename": "gradient-decay", "width": 1920, "height": 1080, "scale": 1}
+
+
+def test_projector_has_no_hairlines_and_leaves_the_screen_look_alone():
+    for theme in th.THEMES:
+        fig = go.Figure(go.Scatter(y=[1, 2], line=dict(width=1)))
+        fig.add_hline(y=1.5, line=dict(width=1, dash="dot"))
+        th.apply(fig, theme)
+        th.apply(fig, theme)  # idempotent: export re-applies the look
+        expected = th.line_width("projector") / 2 if theme == "projector" else 1
+        assert fig.data[0].line.width == expected and fig.layout.shapes[0].line.width == expected
