@@ -60,7 +60,8 @@ if N > 1:
 else:
     n = 1
 
-drawn = figs.drawn_steps(N, n)
+drawn = figs.drawn_steps(N, n, ui.theme())
+max_full = figs.LIMITS[ui.theme()][0]
 ui.chart(figs.unfolded(g, n, ui.theme()), "unfolded-graph")
 
 # Caption: what the colours mean, and what to notice with these numbers.
@@ -85,14 +86,14 @@ else:
               "‖∂L/∂s(n−1)‖, which includes the gradient of ℓ(n−1).")
 if exp.truncate and exp.truncate < N:
     notice += f" BPTT is truncated at k = {exp.truncate} steps: nothing flows further back than that."
-drawn_note = "" if N <= figs.MAX_FULL else (
+drawn_note = "" if N <= max_full else (
     f" For readability only {figs.describe_drawn(N, drawn)}; the strip below shows all {N} steps.")
 st.caption(what + " " + notice + drawn_note)
 
-if N > figs.MAX_FULL:
-    ui.chart(figs.overview(log.state_grad, drawn, n, ui.theme()), "unfolded-graph-overview")
-    st.caption("The same log₁₀ ‖∂L/∂s(n)‖ colours for every step; triangles mark the steps drawn in the graph, "
-               "the orange line the inspected step.")
+if N > max_full:
+    ui.chart(figs.overview(log.state_grad, drawn, n, ui.theme(), figs.colour_range(g)), "unfolded-graph-overview")
+    st.caption(f"log₁₀ ‖∂L/∂s(n)‖ for all {N} steps on the graph's colour scale; ticks mark the "
+               f"{len(drawn)} steps drawn in the graph, the orange line the inspected step n = {n}.")
 
 # The selected step in numbers, with its local Jacobian ds(n)/ds(n-1) = diag(phi'(a(n))) W_s (first sequence).
 act = get_activation(exp.activation)

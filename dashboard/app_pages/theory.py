@@ -114,6 +114,9 @@ if log.product_norms is not None:
                "σ_max, take away.")
 else:
     st.caption(f"The bound alone: after {N} steps back at most {bound[0]:.2e} of the gradient can be left.")
+if np.any(bound == 0) or (log.product_norms is not None and np.any(log.product_norms == 0)):
+    st.caption("Where a curve stops on the left, its value fell below 10⁻³⁰⁸, the smallest number a float64 holds: "
+               "it underflowed to 0, and a log axis cannot draw 0.")
 if log.jacobian_norms is not None:
     jac = log.jacobian_norms
     ui.chart(figs.local_jacobians(jac, rate, ui.theme()), "theory-local-jacobians")

@@ -81,7 +81,10 @@ if H <= EDIT_MAX_H:
     for msg in problems:
         st.error(msg, icon=":material/error:")
     # Only the arrays that differ from the initial ones go into the experiment (and the link).
-    changes = {n: v.tolist() for n, v in typed.items() if not np.array_equal(v, getattr(initial, n))}
+    # Six significant digits keep the link short; typed numbers rarely carry more, and rounding is idempotent.
+    changes = {n: [float(f"{x:.6g}") for x in v.ravel()] for n, v in typed.items()
+               if not np.array_equal(v, getattr(initial, n))}
+    changes = {n: np.reshape(v, typed[n].shape).tolist() for n, v in changes.items()}
     new = json.dumps(changes, separators=(",", ":")) if changes else ""
     if new != exp.weights:
         st.session_state["weights"] = new

@@ -20,10 +20,16 @@ from plotly.colors import sample_colorscale
 
 from dashboard import theme as th
 
-MAX_FULL = 24  # up to this many steps every step is drawn
+MAX_FULL = 24  # up to this many steps every step is drawn (screen look)
 HEAD, TAIL = 3, 8  # otherwise: the first HEAD steps, the last TAIL steps and the selected one
+# (max_full, head, tail) per look: the projector's big nodes need fewer columns on a page
+LIMITS = {"screen": (MAX_FULL, HEAD, TAIL), "projector": (12, 2, 5)}
 ROWS = {"x": 0.0, "a": 1.0, "s": 2.0, "y": 3.0, "L": 4.0}
-ROW_NAMES = ("input x(n)", "pre-activation a(n)", "state s(n)", "read-out y(n)", "loss")
+ROW_NAMES = {"screen": ("input x(n)", "pre-activation a(n)", "state s(n)", "read-out y(n)", "loss"),
+             "projector": ("x(n)", "a(n)", "s(n)", "y(n)", "loss")}
+# Sizes in px per look: node diameter, node label, small label, node outline, colour-bar thickness, edge widths
+SIZES = {"screen": dict(node=44, label=12, small=11, outline=1.4, bar=16, wmin=1.2, wmax=7.0),
+         "projector": dict(node=72, label=20, small=18, outline=2.5, bar=30, wmin=2.5, wmax=12.0)}
 NO_GRADIENT = "#bbbbbb"  # edges where exactly zero gradient flows (truncated, or no loss read)
 OVERFLOW = th.OKABE_ITO[3]  # edges whose gradient overflowed to inf / NaN
 HIGHLIGHT = "rgba(230, 159, 0, 0.16)"  # Okabe-Ito orange, behind the selected step
@@ -61,9 +67,20 @@ class EdgeGradients:
         return ~np.isnan(self.readout)
 
 
-def drawn_steps(N: int, selected: int | None = None, max_full: int = MAX_FULL,
-                head: int = HEAD, tail: int = TAIL) -> list[int]:
+def edge_values(g: EdgeGradients) -> np.ndarray:
+    """Every gradient norm an edge of the graph carries (the colour scale spans their log10 range)."""
+    return np.concatenate([g.recurrent, g.preact, g.input, g.readout[g.read], [g.s0]])
+
+
+def colour_range(g: EdgeGradients) -> tuple[float, float]:
+    """(min, max) of log10 of the edges' gradient norms: the graph's colour scale."""
+    s = _Scale(edge_values(g), "screen")
+    return s.lo, s.hi
+
+
+def drawn_steps(N: int, selected: int | None = None, theme: str = "screen") -> list[int]:
     """The steps n in 1..N that are drawn: all of them for N <= max_full, else head + selected + tail."""
+    max_full, head, tail = LIMITS[theme]
     if N <= max_full:
         return list(range(1, N + 1))
     keep = set(range(1, head + 1)) | set(range(N - tail + 1, N + 1))
@@ -135,8 +152,7 @@ class _Scale:
         if hi - lo < 1e-9:
             lo, hi = lo - 0.5, hi + 0.5
         self.lo, self.hi = lo, hi
-        big = theme == "projector"
-        self.wmin, self.wmax = (2.5, 11.0) if big else (1.2, 7.0)
+        self.wmin, self.wmax = SIZES[theme]["wmin"], SIZES[theme]["wmax"]
 
     def t(self, value: float) -> float | None:
         """Position in [0, 1] on the colour scale; None for 0, inf, NaN."""
@@ -155,16 +171,16 @@ class _Scale:
 
 
 def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen",
-             title: str = "The network unfolded in time: every edge coloured by the gradient flowing back through it"
+             title: str = "The unfolded network: each arrow coloured by the gradient flowing back through it"
              ) -> go.Figure:
     """The unfolded graph; `selected` (1..N) is highlighted and always drawn."""
     N = g.N
     if selected is not None and not 1 <= selected <= N:
         raise ValueError(f"selected step must be in 1..{N}; got {selected}.")
-    drawn = drawn_steps(N, selected)
-    big = theme == "projector"
-    node_px = 58 if big else 44
-    scale = _Scale(np.concatenate([g.recurrent, g.preact, g.input, g.readout[g.read], [g.s0]]), theme)
+    drawn = drawn_steps(N, selected, theme)
+    size = SIZES[theme]
+    node_px = size["node"]
+    scale = _Scale(edge_values(g), theme)
 
     # Columns: s(0) at 0, then each drawn step; a gap column wherever steps are elided.
     col: dict[int, float] = {0: 0.0}
@@ -225,7 +241,7 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
     # Selected step: a band behind its column.
     if selected is not None:
         fig.add_shape(type="rect", x0=col[selected] - 0.45, x1=col[selected] + 0.45, y0=-0.55, y1=4.55,
-                      fillcolor=HIGHLIGHT, line=dict(width=0), layer="below")
+                      fillcolor=HIGHLIGHT, line=dict(width=0, color="rgba(0,0,0,0)"), layer="below")
 
     # Hover on the edges: invisible markers at the midpoints; they also carry the colour bar.
     mx = [(e[0] + e[2]) / 2 for e in edges]
@@ -236,7 +252,7 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
         hovertext=[e[5] for e in edges],
         marker=dict(size=node_px * 0.5, opacity=0, color=mz, colorscale=th.MAGNITUDE_SCALE,
                     cmin=scale.lo, cmax=scale.hi,
-                    colorbar=dict(title=dict(text="log₁₀ ‖gradient‖", side="right"), thickness=22 if big else 16)),
+                    colorbar=dict(title=dict(text="log₁₀ ‖gradient‖", side="right"), thickness=size["bar"])),
     ))
 
     # Nodes.
@@ -263,8 +279,8 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
     fig.add_trace(go.Scatter(
         x=nx, y=ny, mode="markers+text", text=label, textposition="middle center", showlegend=False,
         hoverinfo="text", hovertext=hover, name="nodes",
-        textfont=dict(size=15 if big else (11 if max(drawn) >= 100 else 12)),
-        marker=dict(size=node_px, color=fill, line=dict(color="#333333", width=2 if big else 1.4)),
+        textfont=dict(size=size["small"] if max(drawn) >= 100 else size["label"]),
+        marker=dict(size=node_px, color=fill, line=dict(color="#333333", width=size["outline"])),
     ))
     # Loss nodes.
     read_drawn = [n for n in drawn if g.read[n - 1]]
@@ -278,7 +294,7 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
         fig.add_trace(go.Scatter(
             x=lx, y=[ROWS["L"]] * len(lx), mode="markers+text", showlegend=False, name="loss",
             text=[f"ℓ({n})" if many else "L" for n in read_drawn], textposition="middle center",
-            textfont=dict(size=15 if big else 12, color="white"),
+            textfont=dict(size=size["label"], color="white"),
             marker=dict(size=node_px, color="#333333", symbol="square"), hoverinfo="text",
             hovertext=[(f"<b>ℓ({n})</b>, the loss term read at step {n}; L = Σ ℓ(n) = {g.loss:.4g}" if many
                         else f"<b>L</b> = {g.loss:.4g}, read at step {n}") for n in read_drawn],
@@ -287,26 +303,29 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
     for gc, a, b in gaps:
         k = b - a + 1
         annotations.append(dict(x=gc, y=ROWS["a"] - 0.05, xref="x", yref="y", showarrow=False,
-                                text=f"… {k}<br>step{'s' if k > 1 else ''} …", font=dict(size=15 if big else 12, color="#555555")))
+                                text=f"… {k}<br>step{'s' if k > 1 else ''} …", font=dict(size=size["small"], color="#555555")))
 
     tickvals = [0.0] + [col[n] for n in drawn] + [gc for gc, _, _ in gaps]
     ticktext = ["0"] + [f"<b>{n}</b>" if n == selected else str(n) for n in drawn] + ["⋯" for _ in gaps]
     order = np.argsort(tickvals)
     fig.update_layout(
         title=title, annotations=annotations, hovermode="closest",
-        height=560 if big else 470,
         xaxis=dict(title=f"time step n  ({describe_drawn(N, drawn)})", tickvals=[tickvals[i] for i in order],
                    ticktext=[ticktext[i] for i in order], range=[-0.6, max(ncols, 8) - 0.4], showgrid=False, zeroline=False,
                    fixedrange=True),
-        yaxis=dict(tickvals=list(ROWS.values()), ticktext=list(ROW_NAMES), range=[-0.6, 4.6], showgrid=False,
+        yaxis=dict(tickvals=list(ROWS.values()), ticktext=list(ROW_NAMES[theme]), range=[-0.6, 4.6], showgrid=False,
                    zeroline=False, fixedrange=True),
     )
     return th.apply(fig, theme)
 
 
 def overview(state_grad: np.ndarray, drawn: list[int], selected: int | None = None, theme: str = "screen",
+             zrange: tuple[float, float] | None = None,
              title: str = "Every step at a glance: ‖∂L/∂s(n)‖ for n = 1..N") -> go.Figure:
-    """log10 ||dL/ds(n)|| over all N steps as one coloured strip, the drawn steps marked below it."""
+    """log10 ||dL/ds(n)|| over all N steps as one coloured strip, the drawn steps marked above it.
+
+    zrange: (min, max) of the colour scale, e.g. colour_range(g) to match the graph's colours.
+    """
     N = len(state_grad)
     v = np.asarray(state_grad, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -314,18 +333,19 @@ def overview(state_grad: np.ndarray, drawn: list[int], selected: int | None = No
     n = np.arange(1, N + 1)
     fig = go.Figure(go.Heatmap(
         x=n, y=["‖∂L/∂s(n)‖"], z=z[None, :], colorscale=th.MAGNITUDE_SCALE, showscale=False,
+        zmin=None if zrange is None else zrange[0], zmax=None if zrange is None else zrange[1],
         hovertemplate="n = %{x}<br>log₁₀ ‖∂L/∂s(n)‖ = %{z:.2f}<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=drawn, y=["drawn above"] * len(drawn), mode="markers", showlegend=False, name="drawn",
-        marker=dict(symbol="triangle-up", size=9, color="#555555"),
+        x=drawn, y=["drawn in the graph"] * len(drawn), mode="markers", showlegend=False, name="drawn",
+        marker=dict(symbol="line-ns", size=14, line=dict(width=2, color="#555555")),
         hovertemplate="step %{x} is drawn in the graph<extra></extra>",
     ))
     if selected is not None:
         fig.add_vline(x=selected, line=dict(color=th.OKABE_ITO[1], width=3))
     fig.update_layout(title=title, height=230 if theme == "projector" else 190,
                       margin=dict(t=50, b=45), xaxis_title="time step n",
-                      yaxis=dict(categoryorder="array", categoryarray=["drawn above", "‖∂L/∂s(n)‖"],
-                                 showgrid=False, fixedrange=True),
+                      yaxis=dict(showgrid=False, fixedrange=True, range=[-0.5, 1.5]),  # categories in trace order
+                      # (categoryorder="array" breaks plotly.js on a heatmap axis)
                       xaxis=dict(range=[0.5, N + 0.5], showgrid=False))
     return th.apply(fig, theme)

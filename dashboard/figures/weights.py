@@ -46,8 +46,12 @@ def heatmap(W: np.ndarray, rows: list[str], cols: list[str], name: str, title: s
     if square:
         fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
         fig.update_xaxes(constrain="domain")
-    per_row = 34 if big else (30 if numbers else 14)
-    fig.update_layout(height=int(min(760, max(240, 130 + per_row * R))))
+    if square:  # tall enough that the square plot fills a page column
+        height = 860 if big else 580
+    else:
+        per_row = (60 if big else 46) if numbers else (26 if big else 20)
+        height = int(min(760, max(200, 140 + per_row * R)))
+    fig.update_layout(height=height)
     return finish(fig, title, x_title, y_title, theme)
 
 
