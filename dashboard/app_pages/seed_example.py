@@ -291,9 +291,9 @@ with c2:
              "seed-confusion-svm")
 st.markdown(sd.comparison_sentence(acc_rnn, acc_svm["linear"], acc_svm["rbf"], majority, n_test, fs.class_names))
 missed = C_rnn[1, 0]
-st.caption(f"Each cell: the count and its share of the true class (the row). The RNN missed {missed} of "
-           f"{int(C_rnn[1].sum())} test {fs.class_names[1]} and wrongly flagged {C_rnn[0, 1]} of "
-           f"{int(C_rnn[0].sum())} {fs.class_names[0]}.")
+st.caption(f"Each cell: the count and its share of the true class (the row). The RNN missed {missed} of the "
+           f"{int(C_rnn[1].sum())} “{fs.class_names[1]}” test samples and wrongly flagged {C_rnn[0, 1]} of the "
+           f"{int(C_rnn[0].sum())} “{fs.class_names[0]}”.")
 
 # ---------------------------------------------------------------------------
 # 3. more than one step
@@ -313,28 +313,28 @@ st.header("3 · The same classifier over N > 1 steps")
 st.markdown("Cut x into N chunks and feed one chunk per step: x(1) = first chunk, …, x(N) = last chunk; the "
             "label is read at step N. Now h₀ → h₁ → … → h_N is a chain, W_hh gets gradient from every step, "
             "and the first chunk's gradient has to travel back through N − 1 factors W_hhᵀ diag(tanh′).")
-c1, c2 = st.columns([1, 2])
-with c1:
-    N = st.select_slider("Steps N", STEPS_N, value=8, key="seed_N", bind="query-params")
+c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+N = c1.select_slider("Steps N", STEPS_N, value=8, key="seed_N", bind="query-params")
+with c2:
     st.button(f"See it step by step (N = {N})", icon=":material/trending_down:", on_click=to_gradients_page,
               args=(N,), type="primary", help="Opens the page 'Gradients through time' with this classifier.")
-    st.caption("Opens “Gradients through time” with the sidebar set to this classifier (task = bird, N, this H, "
-               "γ, SGD); that page uses the bundled feature set.")
     if st.session_state.pop("_seed_go_gradients", False):
         # query_params={} (not None): a plain switch refuses to clear URL keys bound to widgets; the bound
         # sidebar widgets then write task, N, ... back into the URL on the gradients page.
         st.switch_page("app_pages/gradients.py", query_params={})
-with c2:
-    with ui.plain_errors():
-        ratios = reach(digest, fs, H, seed)  # (J, S)
-    Ns = list(sd.REACH_NS)
-    ui.chart(figs.reach_vs_steps(Ns, ratios, N, theme), "seed-reach")
-    with np.errstate(all="ignore"):
-        gmean = np.exp(np.nanmean(np.log(np.where(ratios > 0, ratios, np.nan)), axis=1))  # (J,)
-    j = Ns.index(N)
-    fall = next((n for n, v in zip(Ns, gmean, strict=True) if v < 0.1), None)
-    st.caption(f"At the initial weights, with N = {N} the state at step 1 receives {gmean[j]:.2g} times the "
-               f"gradient at step N (geometric mean over {ratios.shape[1]} initial weights, seeds {seed}…"
-               f"{seed + ratios.shape[1] - 1}; range {np.nanmin(ratios[j]):.1g} to {np.nanmax(ratios[j]):.1g}). "
-               + (f"The mean first falls below a tenth at N = {fall}: that is where vanishing begins." if fall else
-                  f"It stays above a tenth up to N = {Ns[-1]} here."))
+st.caption(f"The button opens “Gradients through time” with the sidebar set to this classifier (task = bird, "
+           f"N = {N}, H = {H}, γ = {lr:g}, SGD, seed {seed}); that page uses the bundled feature set.")
+with ui.plain_errors():
+    ratios = reach(digest, fs, H, seed)  # (J, S)
+Ns = list(sd.REACH_NS)
+ui.chart(figs.reach_vs_steps(Ns, ratios, N, theme), "seed-reach")
+with np.errstate(all="ignore"):
+    gmean = np.exp(np.nanmean(np.log(np.where(ratios > 0, ratios, np.nan)), axis=1))  # (J,)
+j = Ns.index(N)
+fall = next((n for n, v in zip(Ns, gmean, strict=True) if v < 0.1), None)
+st.caption(f"At the initial weights, with N = {N} the state at step 1 receives {gmean[j]:.2g} times the gradient "
+           f"at step N (geometric mean over {ratios.shape[1]} initial weights, seeds {seed}…"
+           f"{seed + ratios.shape[1] - 1}, all {fs.M} samples; range {np.nanmin(ratios[j]):.1g} to "
+           f"{np.nanmax(ratios[j]):.1g}). "
+           + (f"The mean first falls below a tenth at N = {fall}: that is where vanishing begins." if fall else
+              f"It stays above a tenth up to N = {Ns[-1]} here."))

@@ -129,10 +129,10 @@ def reach_vs_steps(Ns, ratios: np.ndarray, selected: int | None = None, theme: s
     fig.add_trace(go.Scatter(x=Ns, y=hi, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=Ns, y=lo, mode="lines", line=dict(width=0), fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
-        name=f"range over {S} initial weights", hoverinfo="skip",
+        name=f"range, {S} initial weights", hoverinfo="skip",
     ))
     fig.add_trace(go.Scatter(
-        x=Ns, y=mean, mode="lines+markers", name="‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ (geometric mean)",
+        x=Ns, y=mean, mode="lines+markers", name="‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖, geometric mean",
         line=dict(color=th.OKABE_ITO[0]), customdata=np.stack([lo, hi], axis=1),
         hovertemplate="N = %{x}<br>geometric mean %{y:.2e}<br>range %{customdata[0]:.1e} … %{customdata[1]:.1e}"
                       "<extra></extra>",
@@ -147,4 +147,6 @@ def reach_vs_steps(Ns, ratios: np.ndarray, selected: int | None = None, theme: s
     fig.update_xaxes(type="log", tickvals=Ns, ticktext=[str(n) for n in Ns])
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
                       height=_height(theme, 440, 680))
-    return finish(fig, title, "steps N (chunks of x)", "share at step 1", theme, log_y=True)
+    fig = finish(fig, title, "steps N (chunks of x)", "share at step 1", theme, log_y=True)
+    fig.update_layout(title_xref="container", title_x=0.02)
+    return fig
