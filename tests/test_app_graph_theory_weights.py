@@ -77,6 +77,9 @@ def test_graph_page_at_N_1000_elides_the_middle_and_keeps_the_selected_step():
     assert "s(500)" in labels and "s(1000)" in labels and "s(1)" in labels
     assert sum(lab.startswith("s(") for lab in labels) <= 14  # s(0) + at most 13 drawn steps
     assert any("elided" in c.value and "500" in c.value for c in at.caption)
+    at.sidebar.slider(key="N").set_value(30).run()  # the selected step follows N down instead of failing
+    no_exception(at)
+    assert at.slider(key="graph_step").value == 30
 
 
 def test_graph_page_with_one_step_has_no_selector():

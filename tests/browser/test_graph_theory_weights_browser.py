@@ -99,7 +99,3 @@ def test_weights_page_typing_a_weight_updates_the_page(page, app_url, artifacts)
     assert w["W_s"][0][1] == 2.5
     assert not exceptions(page)
     page.screenshot(path=str(artifacts / "weights_H4_edited.png"), full_page=True)
-    page.goto(f"{app_url}/weights?H=16")
-    wait_for_app(page)
-    assert not exceptions(page)
-    page.screenshot(path=str(artifacts / "weights_H16.png"), full_page=True)
