@@ -14,7 +14,7 @@ Command line (no browser window; runs the app headlessly and exports what its pa
     python -m dashboard.export --list
     python -m dashboard.export --preset vanishing_tanh --out slides/ [--format png,svg,pdf]
                                [--theme projector|screen] [--width 1920 --height 1080] [--scale 2]
-                               [--pages own|all|gradients,training]
+                               [--pages own|all|gradients,training] [--figures gradient-decay,...]
 """
 from __future__ import annotations
 
@@ -152,18 +152,24 @@ def _parser() -> argparse.ArgumentParser:
                     "(the experiment) and link.txt (the query that reproduces it). No browser window: "
                     "the app runs headlessly and the files show exactly what its pages draw.",
         epilog="Pages: by default the preset's own page plus 'gradients' (every preset shows its point "
-               "there); --pages all exports every page. Needs Chromium (" + INSTALL + ").",
+               "there); --pages all exports every page. Needs Chromium (" + INSTALL + "). Exit status: 0 "
+               "written; 1 written, but a page raised an exception; 2 nothing written (bad preset, format or "
+               "size, unwritable folder, no Chromium).",
     )
     p.add_argument("--list", action="store_true", help="list the presets and exit")
     p.add_argument("--preset", help="preset name (see --list)")
     p.add_argument("--out", type=Path, help="output folder (created if missing)")
     p.add_argument("--format", default="png", help="comma-separated: png,svg,pdf (default png)")
-    p.add_argument("--theme", default="projector", choices=th.THEMES, help="figure look (default projector)")
+    p.add_argument("--theme", default="projector", choices=th.THEMES,
+                   help="figure look (default projector, made for 1920x1080 slides); the screen look is sized "
+                        "for ~1000 px charts: with it, try --width 960 --height 540 --scale 2")
     p.add_argument("--width", type=int, default=th.SLIDE_SIZE[0], help="width in px (default 1920)")
     p.add_argument("--height", type=int, default=th.SLIDE_SIZE[1], help="height in px (default 1080)")
     p.add_argument("--scale", type=float, default=1, help="PNG pixel density: 2 writes 3840x2160 (default 1)")
     p.add_argument("--pages", default="own",
                    help="'own' (preset's page + gradients, default), 'all', or comma-separated url paths")
+    p.add_argument("--figures", default="",
+                   help="only these charts, comma-separated (e.g. gradient-decay,graph_unfolded-graph); default all")
     return p
 
 
@@ -214,9 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     starter = threading.Thread(target=_start_quietly, daemon=True)  # Chromium starts while the pages compute
     starter.start()
-    figures, errors = export_headless.page_figures(preset.experiment, pages, args.theme)
+    figures, errors, notes = export_headless.page_figures(preset.experiment, pages, args.theme)
+    for note in notes:
+        print(f"export: note: {note}", file=sys.stderr)
     for err in errors:
         print(f"export: warning: {err}", file=sys.stderr)
+    if args.figures:
+        wanted = {w.strip() for w in args.figures.split(",") if w.strip()}
+        picked = {k: f for k, f in figures.items() if k in wanted or k.split("_", 1)[1] in wanted}
+        if not picked:
+            return _fail(f"no figure named {args.figures!r} on {', '.join(pages)}; there are: {', '.join(figures)}")
+        figures = picked
     starter.join()
     try:
         extra = {"projector": "true"} if args.theme == "projector" else None

@@ -53,8 +53,12 @@ def query_params(exp: Experiment, theme: str) -> dict[str, str]:
     return params
 
 
-def page_figures(exp: Experiment, pages: list[str], theme: str) -> tuple[dict[str, go.Figure], list[str]]:
-    """({'<page>_<chart name>': figure}, problems) for every chart the pages place, in page order."""
+def page_figures(exp: Experiment, pages: list[str], theme: str) -> tuple[dict[str, go.Figure], list[str], list[str]]:
+    """({'<page>_<chart name>': figure}, problems, notes) for every chart the pages place, in page order.
+
+    problems: pages that raised (a bug); notes: what a page says in st.error (e.g. an explosion, which
+    is the demonstration) and pages without a figure.
+    """
     from streamlit import logger
     from streamlit.testing.v1 import AppTest
 
@@ -67,7 +71,7 @@ def page_figures(exp: Experiment, pages: list[str], theme: str) -> tuple[dict[st
     for k, v in query_params(exp, theme).items():
         at.query_params[k] = v
     at.run()
-    figures, problems = {}, []
+    figures, problems, notes = {}, [], []
     for page in pages:
         at.switch_page(files[page]).run()
         for key in PRESS.get(page, ()):
@@ -77,10 +81,10 @@ def page_figures(exp: Experiment, pages: list[str], theme: str) -> tuple[dict[st
         for exc in at.exception:
             problems.append(f"page {page!r} raised: {exc.message.splitlines()[0] if exc.message else exc.value}")
         for err in at.error:
-            problems.append(f"page {page!r} says: {err.value}")
+            notes.append(f"page {page!r} says: {err.value}")
         recorded = at.session_state[ui.FIGURES_KEY] if ui.FIGURES_KEY in at.session_state else {}
         if not recorded:
-            problems.append(f"page {page!r} placed no figure")
+            notes.append(f"page {page!r} placed no figure")
         for name, fig in recorded.items():
             figures[f"{page}_{name}"] = fig
-    return figures, problems
+    return figures, problems, notes

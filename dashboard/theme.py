@@ -204,6 +204,9 @@ def for_export(fig: go.Figure, theme: str = "projector", width: int | None = Non
         factor = target.font / LOOKS[built].font
         _rescale(d.get("data", []), factor)
         _rescale(layout, factor)
+    for trace in d.get("data", []):
+        if trace.get("type", "scatter") in ("scatter", "scattergl"):
+            trace.setdefault("cliponaxis", False)  # a static image cannot zoom: never cut a marker in half
     legend = layout.get("legend") or {}
     if legend.get("orientation") == "h":  # a static image has no hover: give side-by-side entries air
         for trace in d.get("data", []):
