@@ -28,7 +28,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_engine import Dataset, FeatureSet, Params, TrainConfig, backward, forward, make_task, train
+from rnn_engine import (
+    Dataset,
+    FeatureSet,
+    Params,
+    TrainConfig,
+    backward,
+    forward,
+    loss_value,
+    make_task,
+    train,
+)
 from rnn_engine.features import MAX_BYTES, load_bundled, load_digits_pair, load_features
 from rnn_engine.gradcheck import numerical_grads, relative_error
 from rnn_engine.init import init_params
@@ -41,11 +51,13 @@ SOURCES = {
 MAX_UPLOAD_MB = MAX_BYTES // 1_000_000  # the size limit of an upload, 20 MB
 TEST_FRACTION = 0.25  # share of the samples held out for the test set
 BATCH = 32  # minibatch size B of the lecture's SGD
+VALIDATE_EVERY = 5  # test-set loss every 5 iterations: the curve stays smooth, large uploads stay fast
 FEW_FEATURES = 4  # "a few features": everything in the derivation written out
 WRITE_ROWS, WRITE_COLS = 4, 6  # larger matrices are shown as their top-left corner
 FD_BUDGET = 6_000  # parameter entries above which finite differences are skipped (2 forwards each)
 REACH_NS = (1, 2, 4, 8, 16, 32, 64)  # the sequence lengths of the "more than one step" chart
 REACH_INITS = 10  # initial weights per N in that chart (one draw alone is too noisy to show a trend)
+REACH_SAMPLES = 256  # at most this many samples per N (a seeded choice), to keep large uploads fast
 GRADIENTS = (  # (course name, engine name, LaTeX)
     ("W_hy", "W_y", r"W_{hy}"),
     ("W_hh", "W_s", r"W_{hh}"),
@@ -314,24 +326,33 @@ def train_classifier(fs: FeatureSet, split: Split, H: int, lr: float, iterations
     data = _dataset(Xs, fs.labels, split)
     p0 = init_params(len(cols), H, 1, seed=seed)
     if biases:
-        cfg = TrainConfig(iterations=iterations, batch_size=BATCH, learning_rate=lr, optimizer="sgd", seed=seed)
+        cfg = TrainConfig(iterations=iterations, batch_size=BATCH, learning_rate=lr, optimizer="sgd", seed=seed,
+                          validate_every=VALIDATE_EVERY)
         res = train(p0, data, "tanh", "sigmoid", "sse", config=cfg)
-        params, hist = res.params, res.history
+        params, hist, test_loss = res.params, res.history, res.history.val_loss
     else:
+        # one rnn_engine.train step at a time on the training set alone; the test loss every
+        # VALIDATE_EVERY iterations (and at the last), with theta(t+1) as train() does
+        x_test, t_test = data.x_val, data.t_val  # (1, M_test, D), (M_test, 1)
+        steps = Dataset(x_train=data.x_train, t_train=data.t_train, readout="last", classification=True)
         cfg = TrainConfig(iterations=1, batch_size=BATCH, learning_rate=lr, optimizer="sgd", seed=seed)
-        params, state, hist = p0, None, None
+        params, state, hist, test_loss = p0, None, None, []
         zero_b, zero_by = np.zeros(H), np.zeros(1)
-        for _ in range(iterations):
-            res = train(params, data, "tanh", "sigmoid", "sse", config=cfg, state=state)
+        for t in range(iterations):
+            res = train(params, steps, "tanh", "sigmoid", "sse", config=cfg, state=state)
             hist = res.history if hist is None else hist.append(res.history)
-            params, state = res.params.replace(b=zero_b, b_y=zero_by), res.state
             if res.history.exploded_at is not None:
+                test_loss.append(np.nan)
                 break
+            params, state = res.params.replace(b=zero_b, b_y=zero_by), res.state
+            due = (t + 1) % VALIDATE_EVERY == 0 or t == iterations - 1
+            test_loss.append(loss_value(params, x_test, t_test, "tanh", "sigmoid", "sse") if due else np.nan)
+        test_loss = np.asarray(test_loss)  # (T,)
     B = min(BATCH, len(split.train))
     y_test = forward(params, Xs[split.test][None], "tanh", "sigmoid").y[-1, :, 0]  # (M_test,)
     return Trained(
         initial=p0, params=params, iteration=hist.iteration, train_loss=hist.loss / B,
-        test_loss=hist.val_loss / len(split.test), y_test=y_test, predicted=(y_test > 0.5).astype(np.float64),
+        test_loss=test_loss / len(split.test), y_test=y_test, predicted=(y_test > 0.5).astype(np.float64),
         exploded_at=hist.exploded_at, exploded_what=hist.exploded_what,
     )
 
@@ -406,12 +427,12 @@ def reach(fs: FeatureSet, H: int, seed: int = 0, Ns=REACH_NS, n_inits: int = REA
     """(len(Ns), n_inits) ratios ||dL/ds(1)|| / ||dL/ds(N)|| at theta(0), features fed in N chunks.
 
     make_task("bird", N, features=fs) cuts x into N chunks; the initial weights come from seeds
-    seed, seed + 1, ..., seed + n_inits - 1 (glorot, as on the gradients page); all samples, sse
-    read out at step N, sigmoid read-out; norms are Frobenius over the samples.
+    seed, seed + 1, ..., seed + n_inits - 1 (glorot, as on the gradients page); up to REACH_SAMPLES
+    samples, sse read out at step N, sigmoid read-out; norms are Frobenius over the samples.
     """
     out = np.empty((len(Ns), n_inits))  # (J, S)
     for j, N in enumerate(Ns):
-        task = make_task("bird", N, None, seed=seed, features=fs)
+        task = make_task("bird", N, REACH_SAMPLES, seed=seed, features=fs)
         for k in range(n_inits):
             p = init_params(task.D, H, 1, seed=seed + k)
             g = backward(p, forward(p, task.x, "tanh", "sigmoid"), task.target, "sse", "last").state_grad_norms

@@ -243,7 +243,7 @@ def test_reach_falls_with_the_number_of_chunks(bundled):
     # each entry is the engine's ||dL/ds(1)|| / ||dL/ds(N)|| for that initialisation
     from rnn_engine import init_params, make_task
 
-    task = make_task("bird", 8, None, seed=0, features=fs)
+    task = make_task("bird", 8, sd.REACH_SAMPLES, seed=0, features=fs)
     p = init_params(task.D, 4, 1, seed=3)
     g = backward(p, forward(p, task.x, "tanh", "sigmoid"), task.target, "sse", "last").state_grad_norms
     assert r[2, 3] == pytest.approx(g[0] / g[-1], rel=1e-12)

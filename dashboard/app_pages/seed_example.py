@@ -334,7 +334,7 @@ j = Ns.index(N)
 fall = next((n for n, v in zip(Ns, gmean, strict=True) if v < 0.1), None)
 st.caption(f"At the initial weights, with N = {N} the state at step 1 receives {gmean[j]:.2g} times the gradient "
            f"at step N (geometric mean over {ratios.shape[1]} initial weights, seeds {seed}…"
-           f"{seed + ratios.shape[1] - 1}, all {fs.M} samples; range {np.nanmin(ratios[j]):.1g} to "
+           f"{seed + ratios.shape[1] - 1}, {min(fs.M, sd.REACH_SAMPLES)} samples; range {np.nanmin(ratios[j]):.1g} to "
            f"{np.nanmax(ratios[j]):.1g}). "
            + (f"The mean first falls below a tenth at N = {fall}: that is where vanishing begins." if fall else
               f"It stays above a tenth up to N = {Ns[-1]} here."))
