@@ -89,6 +89,19 @@ def test_training_explosion_is_said_in_words():
     assert any(m.label == "status" and m.value == "exploded" for m in at.metric)
 
 
+def test_training_play_into_an_explosion_stops_playing():
+    at = open_page("training", EXPLODES)
+    at.button(key="live_play_btn").click().run()
+    assert not at.exception
+    assert run_of(at).exploded and not at.session_state["live_playing"]
+    assert "Training exploded at iteration" in texts(at.error)
+
+
+def test_training_bad_setting_is_a_message():
+    at = open_page("training", {"output": "linear", "loss": "bce"})
+    assert "cannot run" in texts(at.error) and "bce" in texts(at.error)
+
+
 @pytest.mark.parametrize("preset", ["exploding", "exploding_clipped"])
 def test_training_presets_render(preset):
     at = open_page("training", dict(parse_qsl(to_query(presets.get(preset).experiment))))
@@ -141,6 +154,11 @@ def test_compare_url_reproduces_b_and_bad_values_fall_back():
     at = open_page("compare", {"b_field": "H", "b_value": "banana"})
     assert "b_value='banana' ignored" in texts(at.warning)
     assert at.session_state["b_field"] == "H"
+
+
+def test_compare_bad_setting_is_a_message():
+    at = open_page("compare", {"output": "linear", "loss": "bce"})
+    assert "A cannot run" in texts(at.error) and "B cannot run" in texts(at.error)
 
 
 @pytest.mark.parametrize("preset", ["exploding", "exploding_clipped"])

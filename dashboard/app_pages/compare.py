@@ -3,11 +3,13 @@
 B's widgets are bound to the URL (keys b_field, b_value, b_field2, b_value2), so a link reproduces the
 comparison; the one-click pairs set A's sidebar field and B's value together.
 """
+from urllib.parse import urlencode
+
 import numpy as np
 import streamlit as st
 
 from dashboard import compute, ui
-from dashboard.config import HIDDEN_SIZES, LEARNING_RATES, RADII, SCALES, spec
+from dashboard.config import HIDDEN_SIZES, LEARNING_RATES, RADII, SCALES, spec, to_query
 from dashboard.figures import compare as figs
 from dashboard.figures import gradients as gfigs
 from rnn_engine import ACTIVATIONS, get_activation
@@ -314,3 +316,10 @@ st.caption(f"Bold: validation loss (every {compute.VALIDATE_EVERY} iterations, o
            "batches).")
 
 ui.csv_download("Download the key numbers (CSV)", table, "compare_key_numbers.csv")
+b_query = {"b_field": field, "b_value": str(b_changes[field])}
+if field2 != NONE:
+    b_query.update(b_field2=field2, b_value2=str(b_changes[field2]))
+a_query = to_query(exp)
+st.caption("Link to this comparison, A and B (the sidebar's link carries A only):")
+st.code(f"{(st.context.url or '').split('?')[0]}?{a_query + '&' if a_query else ''}{urlencode(b_query)}",
+        language=None, wrap_lines=True)

@@ -70,7 +70,7 @@ def loss_overlay(iteration_a: np.ndarray, loss_a: np.ndarray, iteration_b: np.nd
                                              ("B", iteration_b, loss_b, val_b, label_b, exploded_b)):
         has_val = val is not None and np.isfinite(val).any()
         fig.add_trace(go.Scatter(
-            x=it, y=clean(np.asarray(loss, dtype=float)), mode="lines",
+            x=it, y=clean(np.asarray(loss, dtype=float)), mode="lines+markers" if len(it) <= 60 else "lines",
             name=f"{name}: training loss (one batch)" if has_val else f"{name}: {label}",
             line=dict(color=COLOURS[name], dash=DASHES[name], width=1 if has_val else None),
             opacity=0.35 if has_val else 1.0, legendgroup=name,

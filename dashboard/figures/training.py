@@ -45,7 +45,7 @@ def mark_changes(fig: go.Figure, changes) -> go.Figure:
     """Dotted vertical lines where a training setting changed; changes = [(iteration, 'γ 0.1 → 0.3')]."""
     for i, (t, text) in enumerate(changes):
         fig.add_vline(x=t, line=dict(color=CHANGE_COLOUR, width=1.5, dash="dot"),
-                      annotation=dict(text=f"t = {t}: {text}", font=dict(color=CHANGE_COLOUR, size=12),
+                      annotation=dict(text=f"t = {t}: {text}", font=dict(color=CHANGE_COLOUR),
                                       bgcolor="rgba(255,255,255,0.85)", xanchor="left",
                                       y=0.92 - 0.08 * (i % 4), yref="paper", yanchor="top"),
                       annotation_position="top right")
