@@ -275,8 +275,8 @@ ui.chart(figs.loss_curve(run.iteration, run.train_loss, run.test_loss, theme), "
 ok = np.isfinite(run.test_loss)
 if ok.any():
     first, last = run.test_loss[ok][0], run.test_loss[ok][-1]
-    st.caption(f"The test error per sample went from {first:.3f} after the first step to {last:.3f} after "
-               f"{int(run.iteration[-1]) + 1} iterations (0.25 is a network that always says y = 0.5). The "
+    st.caption(f"The test error per sample went from {first:.3f} after {int(run.iteration[ok][0]) + 1} iterations "
+               f"to {last:.3f} after {int(run.iteration[ok][-1]) + 1} (0.25 is a network that always says y = 0.5). The "
                "minibatch curve is noisy because each point is only 32 samples.")
 
 kernel = st.segmented_control("SVM kernel shown", list(KERNELS), format_func=KERNELS.get, default="rbf",

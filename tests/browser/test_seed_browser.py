@@ -65,7 +65,7 @@ def test_seed_page_projector_digits_random_h0(page, app_url, artifacts):
 
 
 def test_seed_page_hands_over_to_the_gradients_page(page, app_url, artifacts):
-    page.goto(f"{app_url}/seed?seed_N=16")
+    page.goto(f"{app_url}/seed?seed_N=16&seed_iters=50")  # 50 iterations: the gradients page trains them too
     wait_for_app(page)
     button = page.get_by_role("button", name=re.compile(r"See it step by step \(N = 16\)"))
     button.wait_for(timeout=60_000)
@@ -79,4 +79,5 @@ def test_seed_page_hands_over_to_the_gradients_page(page, app_url, artifacts):
     query = parse_qs(urlparse(page.url).query)
     # bound widgets write their displayed label into the URL
     assert query.get("task") == [TASK_LABELS["bird"]] and query.get("N") == ["16"], page.url
+    assert query.get("iterations") == ["50"], page.url
     screenshot(page, artifacts / "seed_to_gradients.png")
