@@ -71,7 +71,9 @@ with ui.plain_errors():
         st.session_state[NOTE] = f"Stopped at iteration {run.t}."
 st.session_state[RUN] = run
 playing = bool(st.session_state.get(PLAYING)) and not run.finished
-long_run = st.session_state.get(LONG)
+long_run = st.session_state.get(LONG)  # (start, target) of a "Train N now" in progress, or None
+if long_run is not None and (run.finished or run.t >= long_run[1]):  # done (or interrupted right at the end)
+    long_run = st.session_state[LONG] = None
 step = compute.chunk_size(exp)
 
 # --- controls ---------------------------------------------------------------------------------------
@@ -88,7 +90,8 @@ cols[3].button("Reset", icon=":material/replay:", width="stretch", key="live_res
                args=("reset",), disabled=run.history is None and not playing,
                help="Back to the initial weights θ(0), iteration 0.")
 cols[4].button(f"Train {exp.iterations} iterations now", icon=":material/fast_forward:", width="stretch",
-               key="live_long_btn", on_click=_act, args=("long",), disabled=playing or run.finished,
+               key="live_long_btn", on_click=_act, args=("long",),
+               disabled=playing or run.finished or long_run is not None,
                help="As fast as possible, with a progress bar and a Stop button. The number is the sidebar's "
                     "Training → Iterations.")
 st.caption("Changing γ, the optimiser, clipping, the schedule or the batch size keeps the trained weights: the run "
@@ -99,7 +102,7 @@ if note:
     st.info(note, icon=":material/stop_circle:")
 
 # --- a long run: trained here in chunks; Stop (any click) interrupts the script between chunks --------
-if long_run is not None and not run.finished and run.t < long_run[1]:
+if long_run is not None:
     start, target = long_run
     stop_slot = st.empty()
     stop_slot.button("Stop training", icon=":material/stop:", key="live_stop_btn", on_click=_act, args=("stop",),
@@ -127,7 +130,7 @@ def _fmt(x: float) -> str:
     return "NaN" if np.isnan(x) else "inf" if np.isinf(x) else f"{x:.4g}"
 
 
-def loss_sentence(h, baseline: float | None) -> str:
+def loss_sentence(h, baseline: float | None, summed: bool = False) -> str:
     """What the loss curve says, with the current numbers (validation loss when there is one: less noisy)."""
     val = np.asarray(h.val_loss, dtype=float)
     val = val[np.isfinite(val)]
@@ -157,13 +160,18 @@ def loss_sentence(h, baseline: float | None) -> str:
              f" ({r:.0%} of its start: the network is learning)." if r < 0.8 else
              f" ({r:.0%} of its start: it has barely moved)." if r <= 1.1 else
              f" ({r:.0%} of its start: it went up; γ may be too large).")
-    if baseline is not None and loss.size:
-        k = min(20, max(1, loss.size // 5))
-        recent = loss[-k:].mean()  # training loss: the baseline is per batch, like it
-        verdict = "below" if recent < baseline else "not below"
+    if baseline is not None and baseline > 0 and loss.size:
+        if val.size and not summed:  # a mean over sequences: comparable with the per-sequence baseline
+            which, now = "validation loss", val[-1]
+        else:  # sse sums over a batch, like the baseline
+            k = min(20, max(1, loss.size // 5))
+            which, now = f"training loss (mean of the last {k})", loss[-k:].mean()
+        r = now / baseline
+        verdict = ("well below it: the network has learned something from its inputs." if r < 0.9 else
+                   "about the same: it has not yet learned to use its inputs." if r <= 1.1 else
+                   "above it: worse than ignoring the inputs.")
         text += (f" Predicting the mean target for every sequence would score {baseline:.4g} (green dotted line); "
-                 f"the recent training loss, {recent:.4g}, is {verdict} that" + (", so it has learned something from the inputs." if verdict == "below"
-                                                     else ", so it has not yet learned to use its inputs."))
+                 f"the {which}, {now:.4g}, is {verdict}")
     return text
 
 
@@ -238,7 +246,7 @@ def live_view() -> None:
         val_note = f"; sse summed over {M_val} sequences, training over a batch of {B}"
     ui.chart(figs.loss_curves(h.iteration, h.loss, h.val_loss, compute.VALIDATE_EVERY, loss_name=s.loss,
                               baseline=baseline, val_note=val_note, title=f"Loss during training ({s.loss})", **boom), "training-loss")
-    st.caption(loss_sentence(h, baseline))
+    st.caption(loss_sentence(h, baseline, summed=s.loss == "sse"))
     if h.accuracy is not None:
         ui.chart(figs.accuracy_curves(h.iteration, h.accuracy, h.val_accuracy, compute.VALIDATE_EVERY, **boom),
                  "training-accuracy")
