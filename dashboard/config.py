@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from rnn_engine import ACTIVATIONS, LOSSES, OUTPUTS
 
 TASK_LABELS = {
-    "adding": "Adding problem (long-range sum)",
-    "first_symbol": "Remember the first symbol",
-    "sine": "Noisy sine, next step",
-    "bird": "Bird / not bird (seed example)",
+    "adding": "Adding problem",
+    "first_symbol": "First symbol",
+    "sine": "Noisy sine",
+    "bird": "Bird or not",
 }
 HIDDEN_SIZES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -35,14 +35,19 @@ class Spec:
     lo: int | None = None
     hi: int | None = None
     help: str = ""
+    labels: tuple = ()  # (value, text) pairs where the widget shows (and the URL holds) a text
+
+    def text(self, value) -> str:
+        """What the widget shows for value; a bound widget writes exactly this into the URL."""
+        return dict(self.labels).get(value, str(value))
 
     def parse(self, raw: str, default):
-        """The value a URL string stands for, or ValueError."""
+        """The value a URL string stands for (its text, or the plain value), or ValueError."""
         if self.options:
             for option in self.options:
-                if str(option) == raw or (isinstance(option, float) and _float_eq(raw, option)):
+                if raw in (self.text(option), str(option)) or (isinstance(option, float) and _float_eq(raw, option)):
                     return option
-            raise ValueError(f"expected one of {', '.join(map(str, self.options))}")
+            raise ValueError(f"expected one of {', '.join(map(self.text, self.options))}")
         try:
             value = int(raw)
         except ValueError:
@@ -86,7 +91,7 @@ def _f(default, spec: Spec):
 class Experiment:
     """Everything that determines what the pages show. Frozen, so it hashes for st.cache_data."""
 
-    task: str = _f("adding", Spec("Task", tuple(TASK_LABELS), help="What the network must learn."))
+    task: str = _f("adding", Spec("Task", tuple(TASK_LABELS), help="What the network must learn.", labels=tuple(TASK_LABELS.items())))
     N: int = _f(30, Spec("Sequence length N", lo=1, hi=1000, help="Steps the graph is unfolded over."))
     H: int = _f(16, Spec("Hidden size H", HIDDEN_SIZES, help="Size of the state s(n)."))
     activation: str = _f("tanh", Spec("Activation φ", tuple(ACTIVATIONS), help="s(n) = φ(a(n))."))
@@ -94,7 +99,7 @@ class Experiment:
     loss: str = _f("auto", Spec("Loss", ("auto",) + LOSSES, help="sse is the seed's sum of squared errors."))
     init: str = _f("orthogonal", Spec("Initialisation of W_s", ("normal", "glorot", "orthogonal", "identity")))
     scale: float = _f(1.0, Spec("Init scale", SCALES, help="Multiplies the drawn weights."))
-    radius: float = _f(0.9, Spec("Spectral radius of W_s", RADII, help="Rescale W_s so that max |eigenvalue| is this; 0 keeps the drawn W_s."))
+    radius: float = _f(0.9, Spec("Spectral radius of W_s", RADII, help="Rescale W_s so that max |eigenvalue| is this; 'as drawn' keeps the drawn W_s.", labels=((0.0, "as drawn"),)))
     seed: int = _f(0, Spec("Seed", lo=0, hi=2**31 - 1, help="Same seed, same numbers."))
     lr: float = _f(0.1, Spec("Learning rate γ", LEARNING_RATES))
     schedule: str = _f("constant", Spec("Schedule γ(t)", ("constant", "step", "exponential")))
@@ -161,4 +166,4 @@ def to_query(exp: Experiment) -> str:
     """The query string that reproduces exp (defaults left out)."""
     from urllib.parse import urlencode
 
-    return urlencode({k: v for k, v in exp.changed().items()})
+    return urlencode({k: spec(k).text(v) for k, v in exp.changed().items()})

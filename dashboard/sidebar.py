@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import presets
-from dashboard.config import DEFAULT, FIELDS, TASK_LABELS, Experiment, from_query, spec, to_query
+from dashboard.config import DEFAULT, FIELDS, Experiment, from_query, spec, to_query
 
 GROUPS = {
     "Task and network": ("task", "N", "H", "activation", "output", "loss"),
@@ -15,7 +15,6 @@ GROUPS = {
     "Training": ("lr", "schedule", "optimizer", "clip", "clip_at", "truncate", "batch", "iterations"),
 }
 SLIDERS = {"N"}  # whole-number ranges drawn as sliders; the others as number inputs
-FORMAT = {"task": TASK_LABELS.get, "radius": lambda r: "as drawn" if r == 0 else str(r)}
 
 
 def check_url() -> None:
@@ -30,14 +29,13 @@ def _widget(name: str):
     common = dict(key=name, help=sp.help or None, bind="query-params")
     if name in st.session_state:
         default = None  # the widget takes its value from session state (a preset, or the user)
+    # format_func is spec.text: a bound widget writes the shown text into the URL, and to_query agrees
     if sp.options and all(isinstance(o, str) for o in sp.options):
-        fmt = FORMAT.get(name) or str
-        index = None if default is None else sp.options.index(default)
-        kw = {} if index is None else {"index": index}
-        return st.selectbox(sp.label, sp.options, format_func=lambda o: fmt(o) or o, **kw, **common)
+        kw = {} if default is None else {"index": sp.options.index(default)}
+        return st.selectbox(sp.label, sp.options, format_func=sp.text, **kw, **common)
     kw = {} if default is None else {"value": default}
     if sp.options:
-        return st.select_slider(sp.label, sp.options, format_func=FORMAT.get(name) or str, **kw, **common)
+        return st.select_slider(sp.label, sp.options, format_func=sp.text, **kw, **common)
     if name in SLIDERS:
         return st.slider(sp.label, sp.lo, sp.hi, step=1, **kw, **common)
     return st.number_input(sp.label, sp.lo, sp.hi, step=1, **kw, **common)

@@ -1,5 +1,6 @@
 """Every page and every preset renders through Streamlit's AppTest without an exception; URL binding works."""
 import json
+from urllib.parse import parse_qsl
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_every_page_renders_with_the_defaults(page):
 @pytest.mark.parametrize("name", sorted(presets.all_presets()))
 def test_every_preset_renders_on_its_page_and_the_gradients_page(name):
     preset = presets.get(name)
-    query = dict(kv.split("=", 1) for kv in to_query(preset.experiment).split("&") if kv)
+    query = dict(parse_qsl(to_query(preset.experiment)))
     for page in {PAGE_OF[preset.page], "gradients"}:
         at = run(page, query)
         no_exception(at)
@@ -80,3 +81,16 @@ def test_an_impossible_combination_is_explained_not_raised():
     at = run("gradients", {"output": "linear", "loss": "ce"})
     no_exception(at)
     assert any("loss" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("name", ["seed_bird", "vanishing_tanh"])
+def test_the_copied_link_reproduces_a_preset_in_the_widgets(name):
+    """The link box's query (config.to_query) is exactly what the bound widgets accept."""
+    preset = presets.get(name)
+    from urllib.parse import parse_qsl
+    at = run("gradients", dict(parse_qsl(to_query(preset.experiment))))
+    no_exception(at)
+    assert not at.sidebar.warning, [w.value for w in at.sidebar.warning]
+    assert at.sidebar.selectbox(key="task").value == preset.experiment.task
+    assert at.sidebar.select_slider(key="radius").value == preset.experiment.radius
+    assert at.sidebar.slider(key="N").value == preset.experiment.N
