@@ -108,15 +108,16 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
     page.wait_for_function(
         """() => {
             const w = document.querySelector('[data-testid="stStatusWidget"]');
-            return !w || !w.innerText.includes('Running');
+            return !w || !(w.innerText.includes('Running') || w.innerText.includes('Stop'));
         }""",
         timeout=timeout,
     )
     page.wait_for_timeout(400)
     page.wait_for_function(
         """() => {
+            // a running script shows 'Running…' and, in Streamlit 1.67, a 'Stop' button in the status widget
             const w = document.querySelector('[data-testid="stStatusWidget"]');
-            if (w && w.innerText.includes('Running')) return false;
+            if (w && (w.innerText.includes('Running') || w.innerText.includes('Stop'))) return false;
             if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')) return false;
             if (!document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]')) return false;
             // every plotly chart has drawn its SVG
