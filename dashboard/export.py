@@ -65,6 +65,39 @@ def unavailable() -> str | None:
     return None
 
 
+def _watched(fig, opts: dict, timeout: float) -> bytes:
+    """kaleido's sync call, made from a helper thread while watching the server thread.
+
+    A Chromium that fails to launch (or dies) kills kaleido's server thread, after which a call would
+    wait forever on its queue; this returns the image, re-raises the render's error, or raises
+    ExportUnavailable instead of hanging.
+    """
+    import kaleido
+
+    server = kaleido._global_server  # the singleton start_sync_server opens
+    box: dict = {}
+
+    def call() -> None:
+        try:
+            box["out"] = kaleido.calc_fig_sync(fig, opts=opts)
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller)
+            box["error"] = exc
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    deadline = time.monotonic() + timeout
+    while worker.is_alive():
+        worker.join(0.02)
+        if worker.is_alive() and not server._thread.is_alive():
+            raise ExportUnavailable(f"Chromium stopped (or never started), so figures cannot be exported. "
+                                    f"Reinstall it with: {INSTALL}")
+        if time.monotonic() > deadline:
+            raise ExportUnavailable(f"Chromium did not answer within {timeout:.0f} s; figure export is off.")
+    if "error" in box:
+        raise box["error"]
+    return box["out"]
+
+
 def _start() -> None:
     """Start the per-process kaleido server and wait until it renders (caller holds _lock)."""
     import kaleido
@@ -72,41 +105,27 @@ def _start() -> None:
     reason = unavailable()
     if reason:
         raise ExportUnavailable(reason)
-    server = kaleido._global_server  # the singleton start_sync_server opens
     try:
         kaleido.start_sync_server(n=1, timeout=RENDER_TIMEOUT, mathjax=False, silence_warnings=True)
-        # A Chromium that fails to launch kills the server's thread, after which every call would wait
-        # forever on its queue: make the first call from a helper thread and watch the server thread.
-        box: dict = {}
-        probe = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
-        warm = threading.Thread(target=lambda: box.update(out=_call(probe, {"format": "png", "width": 64, "height": 64})),
-                                daemon=True)
-        warm.start()
-        deadline = time.monotonic() + START_TIMEOUT
-        while warm.is_alive():
-            warm.join(0.05)
-            if not server._thread.is_alive() and warm.is_alive():
-                raise ExportUnavailable("Chromium did not start, so figures cannot be exported. "
-                                        f"Reinstall it with: {INSTALL}")
-            if time.monotonic() > deadline:
-                raise ExportUnavailable(f"Chromium did not answer within {START_TIMEOUT:.0f} s; figure export is off.")
-        if "out" not in box:
-            raise ExportUnavailable("Chromium started but could not render a test figure; figure export is off.")
+        _watched(go.Figure(go.Scatter(x=[0, 1], y=[0, 1])), {"format": "png", "width": 64, "height": 64},
+                 START_TIMEOUT)
     except ExportUnavailable as exc:
-        _state["failed"] = str(exc)
-        if not server._thread.is_alive():  # dead: reset the singleton (a hung one cannot be joined)
-            kaleido.stop_sync_server(silence_warnings=True)
+        _off(str(exc))
         raise
     except Exception as exc:  # kaleido/choreographer raise their own types
-        _state["failed"] = f"Figure export failed to start ({type(exc).__name__}: {exc}). Install Chromium with: {INSTALL}"
+        _off(f"Figure export failed to start ({type(exc).__name__}: {exc}). Install Chromium with: {INSTALL}")
         raise ExportUnavailable(_state["failed"]) from exc
     _state["ready"] = True
 
 
-def _call(fig, opts: dict) -> bytes:
+def _off(reason: str) -> None:
+    """Export is off for this process, for reason (shown beside the buttons)."""
     import kaleido
 
-    return kaleido.calc_fig_sync(fig, opts=opts)
+    _state["failed"], _state["ready"] = reason, False
+    server = kaleido._global_server
+    if server.is_running() and not server._thread.is_alive():  # dead: reset the singleton
+        kaleido.stop_sync_server(silence_warnings=True)  # (a hung one cannot be joined: it is left alone)
 
 
 def start() -> None:
@@ -133,7 +152,12 @@ def to_bytes(fig: go.Figure, fmt: str = "png", width: int = th.SLIDE_SIZE[0], he
     with _lock:
         if not _state["ready"]:
             _start()
-        return _call(out, {"format": fmt, "width": width, "height": height, "scale": scale})
+        try:
+            return _watched(out, {"format": fmt, "width": width, "height": height, "scale": scale},
+                            RENDER_TIMEOUT + 15)
+        except ExportUnavailable as exc:
+            _off(str(exc))
+            raise
 
 
 def file_name(name: str, fmt: str, scale: float = 1) -> str:

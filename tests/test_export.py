@@ -12,6 +12,7 @@ import re
 import struct
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -133,6 +134,26 @@ def test_a_chromium_that_will_not_start_turns_export_off(monkeypatch, fig):
     with pytest.raises(export.ExportUnavailable, match="apt-get install chromium"):
         export.to_bytes(fig, "png")
     assert "browser crashed on launch" in export.unavailable()
+
+
+def test_a_chromium_that_dies_later_gives_a_message_not_a_hang(monkeypatch, fig):
+    class DeadServer:
+        _thread = threading.Thread(target=lambda: None)  # never started: not alive
+        closed = False
+
+        def is_running(self):
+            return True
+
+        def close(self, silence_warnings=False):
+            DeadServer.closed = True
+
+    never = threading.Event()
+    monkeypatch.setattr(export, "_state", {"ready": True, "failed": None})
+    monkeypatch.setattr(kaleido, "_global_server", DeadServer())
+    monkeypatch.setattr(kaleido, "calc_fig_sync", lambda *a, **k: never.wait())  # the queue nobody serves
+    with pytest.raises(export.ExportUnavailable, match="Chromium stopped"):
+        export.to_bytes(fig, "png")
+    assert export.unavailable() and DeadServer.closed, "export is off and the dead server is reset"
 
 
 def _gradients_page(query: dict | None = None) -> AppTest:

@@ -14,6 +14,7 @@ from pathlib import Path
 from tests.browser.conftest import exceptions, wait_for_app
 
 POPOVER = '[data-testid="stPopover"] button'
+LIGHT = "N=12&iterations=20"  # a small experiment: the page computes fast on a busy machine
 TITLE_SIZE_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot .gtitle')]
                         .map(t => parseFloat(t.style.fontSize))"""
 
@@ -31,7 +32,7 @@ def download(page, click) -> tuple[str, bytes]:
 
 
 def test_chart_menu_camera_and_page_zip_download_slide_sized_figures(page, app_url, artifacts):
-    page.goto(f"{app_url}/gradients")
+    page.goto(f"{app_url}/gradients?{LIGHT}")
     wait_for_app(page)
     assert not exceptions(page)
     page.locator(POPOVER).first.click()
@@ -62,11 +63,11 @@ def test_chart_menu_camera_and_page_zip_download_slide_sized_figures(page, app_u
     assert {"config.json", "link.txt"} <= set(names)
     assert len([n for n in names if n.endswith(".png")]) == charts  # default formats: PNG and PDF
     assert len([n for n in names if n.endswith(".pdf")]) == charts
-    assert z.read("link.txt").decode().startswith(f"{app_url}/gradients")
+    assert z.read("link.txt").decode().strip() == f"{app_url}/gradients?{LIGHT}"
 
 
 def test_projector_toggle_switches_the_whole_app(page, app_url, artifacts):
-    page.goto(f"{app_url}/gradients?projector=true")
+    page.goto(f"{app_url}/gradients?{LIGHT}&projector=true")
     wait_for_app(page)
     assert not exceptions(page)
     toggle = page.get_by_role("switch", name="Projector mode")
@@ -74,7 +75,8 @@ def test_projector_toggle_switches_the_whole_app(page, app_url, artifacts):
     big = page.evaluate(TITLE_SIZE_JS)
     root_px = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
     page.screenshot(path=str(artifacts / "export_projector_mode.png"))
-    assert big and min(big) >= 40, f"projector chart titles: {big}"
+    # 44 px, or shrunk to one line (never below the 30 px base) when a title is long for the page's width
+    assert big and max(big) >= 44 and min(big) >= 30, f"projector chart titles: {big}"
     assert root_px >= 20, "the app's own text grows too"
 
     page.get_by_text("Projector mode").click()
