@@ -74,15 +74,20 @@ def _frobenius(v: np.ndarray) -> np.ndarray:
 def _outer_norms(delta: np.ndarray, u: np.ndarray) -> np.ndarray:
     """||delta[n]^T u[n]||_F for (N, B, H) delta and (N, B, P) u.
 
-    Uses ||A^T C||_F^2 = sum((A A^T) * (C C^T)) when the batch is the smaller side.
+    Uses ||A^T C||_F^2 = sum((A A^T) * (C C^T)) when that is cheaper (B (H + P) < H P flops per
+    step); otherwise forms the (H, P) products, a bounded number of steps at a time.
     """
     N, B, H = delta.shape
     P = u.shape[2]
-    if B * B < H * P:
+    if B * (H + P) < H * P:
         g1 = np.matmul(delta, delta.transpose(0, 2, 1))  # (N, B, B)
         g2 = np.matmul(u, u.transpose(0, 2, 1))  # (N, B, B)
         return np.sqrt(np.maximum(np.einsum("nij,nij->n", g1, g2), 0.0))
-    return _frobenius(np.matmul(delta.transpose(0, 2, 1), u))  # via (N, H, P)
+    out = np.empty(N)
+    chunk = max(1, 2**22 // (H * P))  # at most about 32 MB of (H, P) products at once
+    for lo in range(0, N, chunk):
+        out[lo : lo + chunk] = _frobenius(np.matmul(delta[lo : lo + chunk].transpose(0, 2, 1), u[lo : lo + chunk]))
+    return out
 
 
 def _spectral_norms(mats: np.ndarray) -> np.ndarray:
