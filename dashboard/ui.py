@@ -28,7 +28,7 @@ VARIANTS = (
     ("SVG (vector, editable)", "svg", 1),
     ("PDF (vector, one page)", "pdf", 1),
 )
-PROJECTOR_CHART_WIDTH = 1100  # px a chart gets on a 1920-wide projector with the sidebar open (for wrapping)
+PROJECTOR_CHART_WIDTH = 1050  # px a full-width chart gets on a projector with the sidebar open (for wrapping)
 ZIP_FORMATS = {"PNG": "png", "PNG 2×": "png2x", "SVG": "svg", "PDF": "pdf"}
 # Projector mode also enlarges the app's own text (Streamlit sizes everything in rem).
 PROJECTOR_CSS = """<style>
@@ -71,8 +71,8 @@ def chart(fig: go.Figure, name: str, key: str | None = None) -> None:
     shown, height = fig, "content"
     if fig.layout.height is None:
         height = th.look(look).height
-        if look == "projector":  # big type on a page narrower than a slide: wrap long titles
-            shown = th.fit_text(go.Figure(fig), PROJECTOR_CHART_WIDTH, height, look)
+        if look == "projector":  # big type on a page narrower than a slide: shrink or wrap long titles
+            shown = th.fit_text(go.Figure(fig), PROJECTOR_CHART_WIDTH // 2 ** _columns_around(), height, look)
     st.plotly_chart(shown, width="stretch", height=height, config=th.plotly_config(name), key=key,
                     theme=None)  # theme=None: our template, not Streamlit's
     st.session_state.setdefault(FIGURES_KEY, {})[name] = fig
@@ -89,6 +89,17 @@ def chart(fig: go.Figure, name: str, key: str | None = None) -> None:
                     file_name=export.file_name(name, fmt, scale), key=f"dl_{fmt}{scale}_{key}",
                     on_click="ignore", disabled=bool(problem), width="stretch", icon=":material/image:",
                 )
+
+
+def _columns_around() -> int:
+    """How many st.columns the chart being placed sits in (0 on the full page width)."""
+    try:  # Streamlit keeps no public record of the current container; fall back to full width
+        from streamlit.delta_generator_singletons import context_dg_stack
+
+        dg = context_dg_stack.get()[-1]
+        return sum(1 for block in dg._ancestor_block_types if block == "column")
+    except Exception:  # noqa: BLE001
+        return 0
 
 
 def page_downloads(page_name: str = "figures") -> None:

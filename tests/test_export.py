@@ -263,3 +263,27 @@ def test_cli_figures_option_picks_charts_and_rejects_unknown_names(tmp_path):
     r = cli("--preset", "vanishing_tanh", "--out", str(tmp_path), "--figures", "no-such-chart")
     assert r.returncode == 2 and "no figure named 'no-such-chart'" in r.stderr
     assert "gradients_gradient-decay" in r.stderr, "the message lists the charts there are"
+
+
+def _two_widths_script():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from dashboard import ui
+
+    st.session_state["projector"] = True
+    fig = go.Figure(go.Scatter(y=[1, 2]), layout=dict(title="Vanishing-gradient heatmap: during training"))
+    ui.chart(fig, "full")
+    left, _ = st.columns(2)
+    with left:
+        ui.chart(fig, "half")
+
+
+def test_projector_titles_fit_the_width_a_chart_gets_on_the_page():
+    at = AppTest.from_function(_two_widths_script, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    full, half = (json.loads(c.proto.spec)["layout"]["title"] for c in at.get("plotly_chart"))
+    assert "<br>" not in full["text"] and 30 <= full["font"]["size"] < 44, "shrunk to one line"
+    assert "<br>" in half["text"], "wrapped in a half-width column"
+    assert at.session_state[ui.FIGURES_KEY]["half"].layout.title.text == full["text"], "the export keeps its own"
