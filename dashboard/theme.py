@@ -257,21 +257,29 @@ def _top_legend_height(fig: go.Figure, width: int, lk: Look) -> int:
     return int(rows * 1.3 * lk.font + lk.font // 2)
 
 
+def _one_line_size(text: str, width_px: float, bold: bool = False) -> float:
+    """The font size (px) at which text just fits width_px on one line (Arial's mean advance)."""
+    return width_px / (max(1, _visible_len(text)) * (0.60 if bold else 0.53))
+
+
 def fit_text(fig: go.Figure, width: int, height: int, theme: str) -> go.Figure:
-    """Fit fig's text (in place) into a width x height image: a long title shrinks to one line (wrapped only
-    below the base font size), long axis and colour-bar titles wrap."""
+    """Fit fig's text (in place) into a width x height image. Plotly neither wraps nor shrinks text: a
+    long title is cut off at the figure's edge. A long title (down to 0.8x the base text size) or x-axis
+    title (down to 0.65x its size) shrinks to one line, and wraps only below that; a long y-axis or
+    colour-bar title wraps.
+    """
     lk = look(theme)
+    bold = theme == "projector"
     title = fig.layout.title.text
+    plot_width = width - 5 * lk.font  # the title starts above the plot, right of the y tick labels
     if title and "<br>" not in title:
         # plotly cannot stack a multi-line title and a top legend: shrink the title to one line first
-        bold = theme == "projector"
-        fits = 0.94 * width / (_visible_len(title) * (0.60 if bold else 0.53))  # px size for one line
-        size = fig.layout.title.font.size or lk.title
-        if fits < size:
-            if fits >= lk.font:
+        fits = _one_line_size(title, plot_width, bold)
+        if fits < (fig.layout.title.font.size or lk.title):
+            if fits >= 0.8 * lk.font:
                 fig.layout.title.font.size = int(fits)
             else:  # very long: the base size, wrapped, anchored on the plot (space made by automargin)
-                fig.layout.title.update(text=wrap(title, lk.font, 0.94 * width, bold), font_size=lk.font,
+                fig.layout.title.update(text=wrap(title, lk.font, plot_width, bold), font_size=lk.font,
                                         yref="paper", y=1, yanchor="bottom", automargin=True,
                                         pad_b=_top_legend_height(fig, width, lk) + lk.font // 3)
 
@@ -279,7 +287,19 @@ def fit_text(fig: go.Figure, width: int, height: int, theme: str) -> go.Figure:
         lo, hi = ax.domain if ax.domain else (0, 1)
         return 0.9 * extent * (hi - lo)
 
-    fig.for_each_xaxis(lambda ax: ax.title.text and ax.title.update(text=wrap(ax.title.text, lk.axis_title, along(ax, width))))
+    def fit_x(ax) -> None:
+        text = ax.title.text
+        if not text or "<br>" in text:
+            return
+        room = along(ax, plot_width)
+        fits = _one_line_size(text, room)
+        if fits < (ax.title.font.size or lk.axis_title):
+            floor = 0.65 * lk.axis_title
+            ax.title.font.size = int(max(fits, floor))
+            if fits < floor:  # a multi-line x title is cut at the bottom: wrap only as a last resort
+                ax.title.text = wrap(text, floor, room)
+
+    fig.for_each_xaxis(fit_x)
     fig.for_each_yaxis(lambda ax: ax.title.text and ax.title.update(text=wrap(ax.title.text, lk.axis_title, along(ax, 0.6 * height))))
     for trace in fig.data:
         cb = getattr(trace, "colorbar", None) or getattr(getattr(trace, "marker", None), "colorbar", None)

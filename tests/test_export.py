@@ -284,6 +284,6 @@ def test_projector_titles_fit_the_width_a_chart_gets_on_the_page():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     full, half = (json.loads(c.proto.spec)["layout"]["title"] for c in at.get("plotly_chart"))
-    assert "<br>" not in full["text"] and 30 <= full["font"]["size"] < 44, "shrunk to one line"
+    assert "<br>" not in full["text"] and 24 <= full["font"]["size"] < 44, "shrunk to one line"
     assert "<br>" in half["text"], "wrapped in a half-width column"
     assert at.session_state[ui.FIGURES_KEY]["half"].layout.title.text == full["text"], "the export keeps its own"
