@@ -31,3 +31,17 @@ ui.start_page()  # projector toggle, empty figure record
 st.session_state["experiment"] = sidebar.experiment_controls()
 page.run()
 ui.page_downloads(page.url_path or page.title)  # every figure the page placed, as one ZIP
+
+
+@st.cache_resource(show_spinner=False)
+def _freeze_what_is_loaded() -> None:
+    """Once per process, after the first run: Streamlit runs gc.collect() after every script and fragment
+    run, and scanning the ~10^5 objects of streamlit, plotly and pandas took ~0.1 s each time (0.5 s on a
+    busy machine), delaying the next run. Frozen, they are skipped; later garbage is collected as before."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+_freeze_what_is_loaded()

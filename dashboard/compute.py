@@ -17,6 +17,15 @@ from rnn_engine.init import init_params
 from rnn_engine.tasks import Task, make_task, split_task
 from rnn_engine.train import Dataset, TrainConfig, TrainResult, train
 
+try:  # One BLAS thread for the engine: its products are small (B x H by H x H), where OpenBLAS's worker
+    # threads only add hand-off cost, and on a busy 2-core machine their spin-waiting made one training
+    # iteration 10-15x slower (benchmarks/dashboard.py). Same numbers, only the thread count changes.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+except ImportError:  # threadpoolctl comes with scikit-learn; without it numpy keeps its default threads
+    pass
+
 N_SAMPLES = 512  # sequences drawn per task (train + validation)
 VALIDATE_EVERY = 5  # validation loss every 5 iterations keeps a redraw fast
 JACOBIAN_BUDGET = 4e8  # H^3 * N flops above which the Jacobian log is not computed live
@@ -152,9 +161,93 @@ def dataset(s: Setup) -> Dataset:
 @st.cache_data(max_entries=16, show_spinner=False)
 def training(exp: Experiment) -> TrainResult:
     """A full training run of exp.iterations from the initial weights."""
+    finished = _finished_run(exp)  # the gradients page may have trained it a slice at a time already
+    if finished is not None:
+        return finished
     s = setup(exp)
     return train(s.params, dataset(s), activation=exp.activation, output=s.output, loss=s.loss,
                  truncate=exp.truncate or None, config=train_config(exp))
+
+
+# The same run a slice at a time (the gradients page's heatmap) ---------------------------------------
+# A slider move must not wait for exp.iterations of training: the gradients page draws its curves at
+# once and fills the heatmap in afterwards, slice by slice. Slices continue one another exactly (same
+# batches, schedule and optimiser memory; validation at the same iterations, since a slice stops only
+# through the callback), so the finished run is the run training(exp) returns, number for number.
+import threading  # noqa: E402
+import time as _time  # noqa: E402
+from collections import OrderedDict  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import replace as _replace  # noqa: E402
+
+FINISHED_RUNS = 16  # finished runs kept for every session and page (like training's cache)
+_finished: OrderedDict = OrderedDict()  # Experiment -> TrainResult, least recently used first
+_finished_lock = threading.Lock()
+
+
+def _finished_run(exp: Experiment) -> TrainResult | None:
+    with _finished_lock:
+        result = _finished.get(exp)
+        if result is not None:
+            _finished.move_to_end(exp)
+        return result
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingSoFar:
+    """The first iterations_done iterations of the run training(exp) describes."""
+
+    exp: Experiment
+    result: TrainResult | None = None  # None before the first iteration
+
+    @property
+    def iterations_done(self) -> int:
+        return 0 if self.result is None else self.result.history.iterations_done
+
+    @property
+    def done(self) -> bool:
+        """All exp.iterations taken, or the run exploded (its history says where)."""
+        return self.result is not None and (self.result.history.exploded_at is not None
+                                            or self.iterations_done >= self.exp.iterations)
+
+
+def training_so_far(exp: Experiment) -> TrainingSoFar:
+    """The finished run if this process has one (any session, any page), else iteration 0."""
+    return TrainingSoFar(exp, _finished_run(exp))
+
+
+def train_more(run: TrainingSoFar, seconds: float,
+               on_iteration: Callable[[int], None] | None = None) -> TrainingSoFar:
+    """run after about `seconds` more iterations (at least one), continuing with state=run's state.
+
+    on_iteration(t) runs after every iteration t (a page updates its progress bar there, which also lets
+    Streamlit stop the slice at once when the user changes a widget).
+    """
+    if run.done:
+        return run
+    exp = run.exp
+    s = setup(exp)
+    params, state = (s.params, None) if run.result is None else (run.result.params, run.result.state)
+    deadline = _time.perf_counter() + seconds
+
+    def keep_going(t: int, info: dict) -> bool:
+        if on_iteration is not None:
+            on_iteration(t)
+        return _time.perf_counter() < deadline
+
+    more = train(params, dataset(s), activation=exp.activation, output=s.output, loss=s.loss,
+                 truncate=exp.truncate or None, config=train_config(exp, exp.iterations - run.iterations_done),
+                 callback=keep_going, state=state)
+    history = more.history if run.result is None else run.result.history.append(more.history)
+    so_far = TrainingSoFar(exp, TrainResult(more.params, history, more.state))
+    if so_far.done:  # a deadline on the very last iteration is not a stop
+        history = _replace(history, stopped_by_callback=False)
+        so_far = TrainingSoFar(exp, TrainResult(more.params, history, more.state))
+        with _finished_lock:
+            _finished[exp] = so_far.result
+            while len(_finished) > FINISHED_RUNS:
+                _finished.popitem(last=False)
+    return so_far
 
 
 # live training run (Training page: play / pause / step / reset) ----------------------------

@@ -3,9 +3,13 @@ import numpy as np
 import streamlit as st
 
 from dashboard import compute, ui
+from dashboard import theme as th
 from dashboard.figures import gradients as figs
 from rnn_engine import get_activation
 from rnn_engine.theory import singular_values
+
+HEATMAP_TICK = 0.1  # s: the first slice of training starts this soon after the page is drawn
+HEATMAP_SLICE = 0.25  # s of training between two redraws of the heatmap (a widget change may wait this long)
 
 exp = ui.experiment()
 ui.header(
@@ -49,16 +53,49 @@ else:
                "whether it does depends on φ′(a(n)) along the way.")
 
 st.subheader("During training")
-with ui.plain_errors():
-    result = compute.training(exp)
-h = result.history
 normalise = st.toggle("Normalise each iteration (shows the shape of the decay even when the scale drifts)", key="normalise_rows")
-if h.iterations_done:
-    ui.chart(figs.heatmap(h.state_grad_norms, h.iteration, normalise, ui.theme()), "gradient-heatmap")
+# The heatmap needs exp.iterations of training. In a browser it fills in after the page, a slice at a time
+# (a fragment that reruns itself), so a slider move redraws the curves at once; without one (AppTest, the
+# headless export) nothing would rerun the fragment, so the training happens right here.
+if getattr(st.session_state.get("_heatmap_run"), "exp", None) != exp:
+    st.session_state["_heatmap_run"] = compute.training_so_far(exp)
+if not st.context.headers:
+    with ui.plain_errors():
+        st.session_state["_heatmap_run"] = compute.train_more(st.session_state["_heatmap_run"], float("inf"))
+st.session_state["_heatmap_inline"] = True  # the fragment's first call, inside this run: draw, don't train
+
+
+@st.fragment(run_every=None if st.session_state["_heatmap_run"].done else HEATMAP_TICK)
+def training_heatmap():
+    run = st.session_state["_heatmap_run"]
+    T = exp.iterations
+    if not st.session_state.pop("_heatmap_inline", False) and not run.done and run.exp == exp:
+        # No Streamlit call during a slice: a call is where a queued rerun (the timer's next tick, a widget
+        # change) would cut the slice short and waste it; queued, the next tick simply runs the next slice.
+        with ui.plain_errors():
+            run = compute.train_more(run, HEATMAP_SLICE)
+        st.session_state["_heatmap_run"] = run
+        if run.done:
+            st.rerun()  # the whole page once more: the finished heatmap, its CSV, and no more timer
+    h = None if run.result is None else run.result.history
+    progress = f"Training for the heatmap: {run.iterations_done} of {T} iterations…"
+    if h is None:
+        with st.container(height=th.look(ui.theme()).height, border=False):  # the chart's room: no jumping
+            st.progress(0.0, text=progress)
+        return
+    if not run.done:
+        st.progress(run.iterations_done / T, text=progress)
+    fig = figs.heatmap(h.state_grad_norms, h.iteration, normalise, ui.theme())
+    if not run.done:
+        fig.update_yaxes(range=[-0.5, T - 0.5])  # the rows still to come keep their place
+    ui.chart(fig, "gradient-heatmap")
+    if not run.done:
+        st.caption("The heatmap fills in as the network trains; the curves above are final.")
     if h.exploded_at is not None:
         st.error(f"Training exploded at iteration {h.exploded_at}: {h.exploded_what}. The heatmap stops there.", icon=":material/error:")
-else:
-    st.warning("No training iteration finished; nothing to draw.")
+
+
+training_heatmap()
 
 st.subheader("Which steps contribute to the weight update")
 ui.chart(figs.contributions(log.W_s_contrib, log.W_x_contrib, log.b_contrib, ui.theme()), "gradient-contributions")
@@ -73,4 +110,9 @@ with d1:
         "W_s_contribution": log.W_s_contrib, "W_x_contribution": log.W_x_contrib, "b_contribution": log.b_contrib,
     }, "gradient_log.csv")
 with d2:
-    ui.csv_download("Download the training history (CSV)", h.to_frame_dict(), "training_history.csv")
+    if st.session_state["_heatmap_run"].done:
+        ui.csv_download("Download the training history (CSV)",
+                        st.session_state["_heatmap_run"].result.history.to_frame_dict(), "training_history.csv")
+    else:
+        st.button("Download the training history (CSV)", disabled=True, key="csv_training_history_pending",
+                  help="Ready once the heatmap's training has finished.")
