@@ -9,7 +9,7 @@ from rnn_engine import get_activation
 from rnn_engine.theory import singular_values
 
 HEATMAP_TICK = 0.1  # s: the first slice of training starts this soon after the page is drawn
-HEATMAP_SLICE = 0.25  # s of training between two redraws of the heatmap (a widget change may wait this long)
+HEATMAP_SLICE = 0.1  # s of training between two redraws of the heatmap (a widget change may wait this long)
 
 exp = ui.experiment()
 ui.header(

@@ -67,6 +67,7 @@ def test_every_page_renders(page, app_url, artifacts):
                 page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=20_000)
             except Exception:  # noqa: BLE001 (reported below with the page name)
                 pass
+        page.mouse.move(0, 0)  # no tooltip over the page
         page.screenshot(path=str(artifacts / f"smoke_{url_path}.png"), full_page=True)
         if errs := exceptions(page):
             problems.append(f"/{url_path}: exception on the page: {errs[0][:400]}")
