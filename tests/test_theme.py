@@ -47,7 +47,7 @@ def test_unknown_theme_is_a_plain_error():
 def test_theme_of_recognises_the_look():
     assert th.theme_of(built("screen")) == "screen"
     assert th.theme_of(built("projector")) == "projector"
-    assert th.theme_of(go.Figure()) is None
+    assert th.theme_of(go.Figure(layout=dict(template="plotly_white"))) is None
 
 
 def test_for_export_redresses_a_screen_figure_and_scales_its_explicit_sizes():
