@@ -30,7 +30,19 @@ def finish(fig: go.Figure, title: str, x: str, y: str, theme: str, log_y: bool =
     fig.update_layout(title=title, xaxis_title=x, yaxis_title=y)
     if log_y:
         fig.update_yaxes(type="log", exponentformat="power", **decade_ticks(fig))
+    if x.startswith(("training iteration", "time step")):
+        fig.update_xaxes(**whole_number_ticks(fig))
     return th.apply(fig, theme)
+
+
+def whole_number_ticks(fig: go.Figure) -> dict:
+    """Iterations and time steps are whole numbers: never tick at 0.5 on a short axis."""
+    xs = [np.asarray(t.x, dtype=float) for t in fig.data
+          if getattr(t, "x", None) is not None and np.asarray(t.x).dtype.kind in "iuf"]
+    xs = np.concatenate([x[np.isfinite(x)] for x in xs]) if xs else np.array([])
+    if xs.size == 0 or xs.max() - xs.min() >= 10:
+        return {}
+    return {"dtick": 1, "tick0": 0}
 
 
 def decade_ticks(fig: go.Figure) -> dict:
