@@ -25,19 +25,21 @@ class Activation:
 
 
 def _sigmoid(z):
-    """1 / (1 + exp(-z)) without overflow warnings for large |z|."""
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
+    """1 / (1 + exp(-z)), written as e^z / (1 + e^z) for z < 0 so that exp never overflows."""
+    e = np.exp(-np.abs(z))  # in (0, 1]
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _one_minus_square(s):
+    """tanh'(a) = 1 - s^2, with one temporary."""
+    out = np.square(s)
+    return np.subtract(1.0, out, out=out)
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("tanh", np.tanh, lambda a, s: 1.0 - s * s, 1.0, "φ(a) = tanh(a), φ′ = 1 − s²"),
+        Activation("tanh", np.tanh, lambda a, s: _one_minus_square(s), 1.0, "φ(a) = tanh(a), φ′ = 1 − s²"),
         Activation("sigmoid", _sigmoid, lambda a, s: s * (1.0 - s), 0.25, "φ(a) = 1/(1+e⁻ᵃ), φ′ = s(1 − s)"),
         Activation("relu", lambda a: np.maximum(a, 0.0), lambda a, s: (a > 0).astype(np.float64), 1.0, "φ(a) = max(a, 0), φ′ = [a > 0]"),
         Activation("linear", lambda a: a.copy(), lambda a, s: np.ones_like(a), 1.0, "φ(a) = a, φ′ = 1"),

@@ -62,9 +62,11 @@ def forward(params: Params, x, activation: str = "tanh", output: str = "sigmoid"
     s = np.empty((N + 1, B, H))  # (N+1, B, H)
     s[0] = s0
     W_sT = params.W_s.T  # (H, H)
+    recurrent = np.empty((B, H))  # (B, H) W_s s(n-1), one buffer for every step
     with np.errstate(over="ignore", invalid="ignore"):
         for n in range(N):
-            a[n] += s[n] @ W_sT
+            np.matmul(s[n], W_sT, out=recurrent)
+            a[n] += recurrent
             s[n + 1] = phi(a[n])
         z = (s[1:].reshape(N * B, H) @ params.W_y.T).reshape(N, B, -1) + params.b_y  # (N, B, K)
         y = readout(z, output)  # (N, B, K)
