@@ -1,4 +1,6 @@
 """Gradients through time: the decay curve against its bound, the heatmap over training, per-step shares."""
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -9,7 +11,8 @@ from rnn_engine import get_activation
 from rnn_engine.theory import singular_values
 
 HEATMAP_TICK = 0.1  # s: the first slice of training starts this soon after the page is drawn
-HEATMAP_SLICE = 0.1  # s of training between two redraws of the heatmap (a widget change may wait this long)
+HEATMAP_SLICE = 0.1  # s of training per fragment run (a widget change may wait this long)
+HEATMAP_REDRAW = 1.0  # s between two partial heatmaps while it fills in
 
 exp = ui.experiment()
 ui.header(
@@ -85,9 +88,17 @@ def training_heatmap():
         return
     if not run.done:
         st.progress(run.iterations_done / T, text=progress)
-    fig = figs.heatmap(h.state_grad_norms, h.iteration, normalise, ui.theme())
-    if not run.done:
-        fig.update_yaxes(range=[-0.5, T - 0.5])  # the rows still to come keep their place
+    # While it fills in, a new heatmap at most every HEATMAP_REDRAW s (a big one is megabytes for the browser
+    # to parse and paint); in between the last one again, which Streamlit sends as a reference to the same message.
+    look = (exp, normalise, ui.theme())
+    last = st.session_state.get("_heatmap_drawn")  # (look, time drawn, figure)
+    if run.done or last is None or last[0] != look or time.monotonic() - last[1] >= HEATMAP_REDRAW:
+        fig = figs.heatmap(h.state_grad_norms, h.iteration, normalise, ui.theme())
+        if not run.done:
+            fig.update_yaxes(range=[-0.5, T - 0.5])  # the rows still to come keep their place
+        st.session_state["_heatmap_drawn"] = (look, time.monotonic(), fig)
+    else:
+        fig = last[2]
     ui.chart(fig, "gradient-heatmap")
     if not run.done:
         st.caption("The heatmap fills in as the network trains; the curves above are final.")
