@@ -37,7 +37,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM_FLAGS, free_port, start_streamlit, wait_for_app  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
+    CHROMIUM_FLAGS,
+    N_SLIDER,
+    SIGNATURE_JS,
+    free_port,
+    start_streamlit,
+    wait_for_app,
+)
 
 SCENARIOS = {  # name -> (app script, url path and query)
     "floor": (ROOT / "benchmarks" / "trivial_app.py", ""),
@@ -45,17 +52,7 @@ SCENARIOS = {  # name -> (app script, url path and query)
     "N=500,H=128": (ROOT / "dashboard" / "app.py", "gradients?N=500&H=128"),
 }
 TARGETS = {"default": 1.5, "N=500,H=128": 2.0}
-SLIDER = '[data-testid="stSidebar"] input[type="range"][aria-label="Sequence length N"]'
 
-# A signature of the first chart's data: every x/y/z array of every trace (plotly 7 sends numpy arrays
-# as {dtype, bdata}; plotly.js may also hold plain or typed arrays).
-SIGNATURE_JS = """() => {
-    const gd = document.querySelector('.js-plotly-plot');
-    if (!gd || !gd.data) return null;
-    const part = v => v == null ? '-' : (v.bdata !== undefined ? v.dtype + ':' + v.bdata
-        : (v.length !== undefined ? v.length + ':' + Array.prototype.join.call(v, ',') : JSON.stringify(v)));
-    return gd.data.map(t => [part(t.x), part(t.y), part(t.z)].join('/')).join('|');
-}"""
 # Streamlit's status widget shows "Running..." only after 500 ms, so it cannot tell when a short run ends.
 # Instead every websocket message is scanned (a ForwardMsg, protobuf): field 6 is script_finished, and
 # values 0 (finished) and 1 (compile error) end a full script run. window.__stRuns counts them.
@@ -123,7 +120,7 @@ def open_page(browser, url: str, timeout_s: float):
 def time_change(page, timeout_s: float) -> float:
     """Seconds from ArrowRight on the N slider to the redrawn chart of a finished run."""
     before, runs = page.evaluate(SIGNATURE_JS), page.evaluate("window.__stRuns")
-    page.locator(SLIDER).focus()
+    page.locator(N_SLIDER).focus()
     t0 = time.perf_counter()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(CHANGED_JS, arg=[before, runs], timeout=timeout_s * 1000, polling="raf")

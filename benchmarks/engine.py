@@ -120,7 +120,7 @@ def main():
     print(f"{'H':>4} {'N':>4} {'B':>3} | {'ours ms':>9} | {'torch ms':>9} {'ours/torch':>10} | {'floor ms':>9} {'floor/ours':>10}")
     for H, N, B in LECTURE + LARGE:
         p, x, t = make(H, N, B)
-        ours_t = best_of(lambda: ours(p, x, t), repeats if H < 512 else 3)
+        ours_t = best_of(lambda p=p, x=x, t=t: ours(p, x, t), repeats if H < 512 else 3)
         floor_t = matmul_floor(H, N, B, repeats if H < 512 else 3)
         torch_t = torch_time(H, N, B, p, x, t, repeats if H < 512 else 3) if have_torch else float("nan")
         print(f"{H:>4} {N:>4} {B:>3} | {ours_t * 1e3:9.2f} | {torch_t * 1e3:9.2f} {ours_t / torch_t:10.2f} | "

@@ -113,7 +113,7 @@ class Experiment:
     # of the arrays that differ from the initial ones; compute.setup applies and checks it.
     weights: str = _f("", TextSpec("Edited weights", help="Set on the Weights page; empty = the initial weights."))
 
-    def replace(self, **changes) -> "Experiment":
+    def replace(self, **changes) -> Experiment:
         return dataclasses.replace(self, **changes)
 
     def changed(self) -> dict:

@@ -1,7 +1,7 @@
 """Every page and every preset renders through Streamlit's AppTest without an exception; URL binding works."""
 import json
-from urllib.parse import parse_qsl
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from streamlit.testing.v1 import AppTest

@@ -23,6 +23,16 @@ CHROMIUM_FLAGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 VIEWPORT = {"width": 1500, "height": 2400}  # tall: Streamlit scrolls an inner container
+N_SLIDER = '[data-testid="stSidebar"] input[type="range"][aria-label="Sequence length N"]'
+# A signature of the first chart's data: every x/y/z array of every trace (plotly 7 sends numpy arrays
+# as {dtype, bdata}; plotly.js may also hold plain or typed arrays).
+SIGNATURE_JS = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    if (!gd || !gd.data) return null;
+    const part = v => v == null ? '-' : (v.bdata !== undefined ? v.dtype + ':' + v.bdata
+        : (v.length !== undefined ? v.length + ':' + Array.prototype.join.call(v, ',') : JSON.stringify(v)));
+    return gd.data.map(t => [part(t.x), part(t.y), part(t.z)].join('/')).join('|');
+}"""
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,31 +1,13 @@
 """Smoke test in a real Chromium: every page renders without an exception and with a chart, the N slider
 redraws the gradients chart, a garbled URL gives a notice (not a traceback), and every preset loads.
-
-Pages still being built (their source holds the placeholder text) are only checked for exceptions: the
-chart assertion becomes strict by itself once the placeholder text is gone.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from dashboard.config import DEFAULT
 from dashboard.presets import all_presets
-from tests.browser.conftest import exceptions, wait_for_app
+from tests.browser.conftest import N_SLIDER, SIGNATURE_JS, exceptions, wait_for_app
 
-PAGES_DIR = Path(__file__).resolve().parents[2] / "dashboard" / "app_pages"
-PAGES = {  # url path -> page source
-    "graph": "graph.py", "gradients": "gradients.py", "training": "training.py", "theory": "theory.py",
-    "weights": "weights.py", "compare": "compare.py", "seed": "seed_example.py",
-}
-PLACEHOLDER = "This page is being built."
-N_SLIDER = '[data-testid="stSidebar"] input[type="range"][aria-label="Sequence length N"]'
-SIGNATURE_JS = """() => {
-    const gd = document.querySelector('.js-plotly-plot');
-    if (!gd || !gd.data) return null;
-    const part = v => v == null ? '-' : (v.bdata !== undefined ? v.dtype + ':' + v.bdata
-        : (v.length !== undefined ? v.length + ':' + Array.prototype.join.call(v, ',') : JSON.stringify(v)));
-    return gd.data.map(t => [part(t.x), part(t.y), part(t.z)].join('/')).join('|');
-}"""
+PAGES = ("graph", "gradients", "training", "theory", "weights", "compare", "seed")  # url paths
 
 
 HEATMAP_DONE_JS = """() => {
@@ -35,10 +17,6 @@ HEATMAP_DONE_JS = """() => {
 }"""
 # Pages that draw their charts only after a first action (the training page starts at iteration 0).
 FIRST_ACTION = {"training": "Step"}
-
-
-def being_built(url_path: str) -> bool:
-    return PLACEHOLDER in (PAGES_DIR / PAGES[url_path]).read_text()
 
 
 def url_of(app_url: str, url_path: str) -> str:
@@ -59,21 +37,20 @@ def test_every_page_renders(page, app_url, artifacts):
     for url_path in PAGES:
         page.goto(url_of(app_url, url_path))
         wait_for_app(page)
-        if url_path in FIRST_ACTION and not being_built(url_path) and charts(page) == 0:
+        if url_path in FIRST_ACTION and charts(page) == 0:
             page.locator('[data-testid="stMain"] button').filter(has_text=FIRST_ACTION[url_path]).first.click()
             wait_for_app(page)
-        if not being_built(url_path):
-            try:
-                page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=20_000)
-            except Exception:  # noqa: BLE001 (reported below with the page name)
-                pass
+        try:
+            page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=20_000)
+        except Exception:  # noqa: BLE001 (reported below with the page name)
+            pass
         page.mouse.move(0, 0)  # no tooltip over the page
         page.screenshot(path=str(artifacts / f"smoke_{url_path}.png"), full_page=True)
         if errs := exceptions(page):
             problems.append(f"/{url_path}: exception on the page: {errs[0][:400]}")
         if page_not_found(page):
             problems.append(f"/{url_path}: Streamlit says 'Page not found'")
-        if not being_built(url_path) and charts(page) < 1:
+        if charts(page) < 1:
             problems.append(f"/{url_path}: no plotly chart on the page")
     assert not problems, "\n".join(problems)
 
