@@ -146,8 +146,11 @@ def csv_bytes(columns: dict) -> bytes:
     return buf.getvalue().encode()
 
 
-def csv_download(label: str, columns: dict, filename: str) -> None:
-    st.download_button(label, csv_bytes(columns), file_name=filename, mime="text/csv", key=f"csv_{filename}")
+def csv_download(label: str, columns, filename: str) -> None:
+    """A CSV download of columns (a dict, or a function returning one), built only when clicked."""
+    make = columns if callable(columns) else (lambda: columns)
+    st.download_button(label, data=lambda: csv_bytes(make()), file_name=filename, mime="text/csv",
+                       key=f"csv_{filename}")
 
 
 @contextmanager

@@ -123,7 +123,7 @@ with d1:
 with d2:
     if st.session_state["_heatmap_run"].done:
         ui.csv_download("Download the training history (CSV)",
-                        st.session_state["_heatmap_run"].result.history.to_frame_dict(), "training_history.csv")
+                        st.session_state["_heatmap_run"].result.history.to_frame_dict, "training_history.csv")
     else:
         st.button("Download the training history (CSV)", disabled=True, key="csv_training_history_pending",
                   help="Ready once the heatmap's training has finished.")

@@ -263,4 +263,4 @@ if run.history is not None:
     if playing:
         st.caption("Pause to download the training history as CSV.")
     else:
-        ui.csv_download("Download the training history (CSV)", run.history.to_frame_dict(), "training_history.csv")
+        ui.csv_download("Download the training history (CSV)", run.history.to_frame_dict, "training_history.csv")
