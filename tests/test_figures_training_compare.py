@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard import compute
+from dashboard import compute, live_run
 from dashboard.config import Experiment
 from dashboard.figures import compare as cfigs
 from dashboard.figures import gradients as gfigs
@@ -178,24 +178,24 @@ SMALL = Experiment(N=8, H=4, batch=8)
 
 
 def test_live_run_step_retune_keeps_weights_and_continues():
-    run = compute.start_run(SMALL)
+    run = live_run.start_run(SMALL)
     assert run.t == 0 and run.history is None
-    run = compute.advance(run, 5)
+    run = live_run.advance(run, 5)
     assert run.t == 5 and list(run.history.iteration) == [0, 1, 2, 3, 4]
-    faster = compute.retune(run, SMALL.replace(lr=0.3, optimizer="momentum"))
+    faster = live_run.retune(run, SMALL.replace(lr=0.3, optimizer="momentum"))
     assert faster.params is run.params and faster.t == 5  # the change itself trains nothing
     assert faster.changes == ((5, "γ 0.1 → 0.3, optimiser sgd → momentum"),)
-    faster = compute.advance(faster, 5)
+    faster = live_run.advance(faster, 5)
     assert list(faster.history.iteration) == list(range(10))
     assert list(faster.history.lr) == [0.1] * 5 + [0.3] * 5
     with pytest.raises(ValueError):
-        compute.retune(run, SMALL.replace(H=8))  # a different network is a new run
+        live_run.retune(run, SMALL.replace(H=8))  # a different network is a new run
 
 
 def test_live_run_matches_one_long_run():
     """Continuing in chunks draws the same batches and takes the same steps as one call."""
-    run = compute.advance(compute.advance(compute.start_run(SMALL), 4), 6)
-    whole = compute.advance(compute.start_run(SMALL), 10)
+    run = live_run.advance(live_run.advance(live_run.start_run(SMALL), 4), 6)
+    whole = live_run.advance(live_run.start_run(SMALL), 10)
     np.testing.assert_allclose(run.history.loss, whole.history.loss, rtol=1e-12)
     np.testing.assert_allclose(run.params.W_s, whole.params.W_s, rtol=1e-12)
 
@@ -203,22 +203,22 @@ def test_live_run_matches_one_long_run():
 def test_live_run_stops_at_an_explosion():
     exp = Experiment(task="adding", N=40, activation="linear", output="linear", init="orthogonal", radius=1.5,
                      lr=0.01, seed=2)
-    run = compute.advance(compute.start_run(exp), 10)
+    run = live_run.advance(live_run.start_run(exp), 10)
     assert run.exploded and run.finished
     assert run.history.exploded_at == run.history.iteration[-1] < 10
-    assert compute.advance(run, 10) is run  # nothing more to do
+    assert live_run.advance(run, 10) is run  # nothing more to do
 
 
 def test_architecture_ignores_training_settings_only():
-    a = compute.architecture(SMALL)
-    assert compute.architecture(SMALL.replace(lr=1.0, clip="norm", batch=64, iterations=7)) == a
-    assert compute.architecture(SMALL.replace(truncate=3)) != a
-    assert compute.architecture(SMALL.replace(seed=5)) != a
+    a = live_run.architecture(SMALL)
+    assert live_run.architecture(SMALL.replace(lr=1.0, clip="norm", batch=64, iterations=7)) == a
+    assert live_run.architecture(SMALL.replace(truncate=3)) != a
+    assert live_run.architecture(SMALL.replace(seed=5)) != a
 
 
 def test_chunk_size_shrinks_for_big_networks():
-    assert compute.chunk_size(Experiment()) == 10
-    assert compute.chunk_size(Experiment(N=1000, H=256, batch=256)) == 1
+    assert live_run.chunk_size(Experiment()) == 10
+    assert live_run.chunk_size(Experiment(N=1000, H=256, batch=256)) == 1
 
 
 def test_constant_baseline_is_the_target_variance_for_mse():

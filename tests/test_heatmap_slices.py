@@ -1,11 +1,11 @@
-"""The gradients page trains its heatmap a slice at a time (compute.train_more): the slices must give the
+"""The gradients page trains its heatmap a slice at a time (heatmap_run.train_more): the slices must give the
 very run compute.training would, number for number, including where a run explodes."""
 import dataclasses
 
 import numpy as np
 import pytest
 
-from dashboard import compute
+from dashboard import compute, heatmap_run
 from dashboard.config import Experiment
 from dashboard.presets import get
 from rnn_engine.train import train
@@ -28,9 +28,9 @@ def one_run(exp: Experiment):
 @pytest.mark.parametrize("exp", CASES, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.changed().items()))
 def test_slices_give_the_one_run_exactly(exp):
     ref = one_run(exp)
-    run, slices = compute.TrainingSoFar(exp), 0
+    run, slices = heatmap_run.TrainingSoFar(exp), 0
     while not run.done:
-        run = compute.train_more(run, seconds=0.0)  # one iteration per slice: the most boundaries
+        run = heatmap_run.train_more(run, seconds=0.0)  # one iteration per slice: the most boundaries
         slices += 1
     assert slices == ref.history.iterations_done > 1
     for f in dataclasses.fields(ref.history):
@@ -41,10 +41,10 @@ def test_slices_give_the_one_run_exactly(exp):
             assert a == b, f.name
     for name in ("W_x", "W_s", "b", "W_y", "b_y"):
         np.testing.assert_array_equal(getattr(ref.params, name), getattr(run.result.params, name))
-    assert compute.training_so_far(exp).done, "a finished run is kept for every session"
+    assert heatmap_run.training_so_far(exp).done, "a finished run is kept for every session"
     np.testing.assert_array_equal(compute.training(exp).history.state_grad_norms, ref.history.state_grad_norms)
 
 
 def test_exploding_preset_explodes_within_its_iterations():
-    run = compute.train_more(compute.TrainingSoFar(get("exploding").experiment), seconds=60.0)
+    run = heatmap_run.train_more(heatmap_run.TrainingSoFar(get("exploding").experiment), seconds=60.0)
     assert run.done and run.result.history.exploded_at is not None

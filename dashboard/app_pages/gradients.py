@@ -4,7 +4,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, ui
+from dashboard import compute, heatmap_run, ui
 from dashboard import theme as th
 from dashboard.figures import gradients as figs
 from rnn_engine import get_activation
@@ -61,10 +61,10 @@ normalise = st.toggle("Normalise each iteration (shows the shape of the decay ev
 # (a fragment that reruns itself), so a slider move redraws the curves at once; without one (AppTest, the
 # headless export) nothing would rerun the fragment, so the training happens right here.
 if getattr(st.session_state.get("_heatmap_run"), "exp", None) != exp:
-    st.session_state["_heatmap_run"] = compute.training_so_far(exp)
+    st.session_state["_heatmap_run"] = heatmap_run.training_so_far(exp)
 if not st.context.headers:
     with ui.plain_errors():
-        st.session_state["_heatmap_run"] = compute.train_more(st.session_state["_heatmap_run"], float("inf"))
+        st.session_state["_heatmap_run"] = heatmap_run.train_more(st.session_state["_heatmap_run"], float("inf"))
 st.session_state["_heatmap_inline"] = True  # the fragment's first call, inside this run: draw, don't train
 
 
@@ -76,7 +76,7 @@ def training_heatmap():
         # No Streamlit call during a slice: a call is where a queued rerun (the timer's next tick, a widget
         # change) would cut the slice short and waste it; queued, the next tick simply runs the next slice.
         with ui.plain_errors():
-            run = compute.train_more(run, HEATMAP_SLICE)
+            run = heatmap_run.train_more(run, HEATMAP_SLICE)
         st.session_state["_heatmap_run"] = run
         if run.done:
             st.rerun()  # the whole page once more: the finished heatmap, its CSV, and no more timer

@@ -1,13 +1,13 @@
 """Training: loss, accuracy and gradient norm as the network learns; Play / Pause / Step / Reset.
 
-A live run (compute.LiveRun) sits in st.session_state: changing γ, the optimiser, clipping, the
+A live run (live_run.LiveRun) sits in st.session_state: changing γ, the optimiser, clipping, the
 schedule or the batch size continues it from its current weights; changing anything else restarts it.
 Play is an st.fragment(run_every=...) that advances a chunk per tick and redraws only the charts.
 """
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, ui
+from dashboard import compute, live_run, ui
 from dashboard.figures import training as figs
 
 RUN, PLAYING, LONG, ACTION, NOTE = "live_run", "live_playing", "live_long", "live_action", "live_note"
@@ -29,22 +29,22 @@ def _act(name: str) -> None:
     st.session_state[ACTION] = name
 
 
-def _run_for(exp) -> compute.LiveRun:
+def _run_for(exp) -> live_run.LiveRun:
     """The live run for exp: kept and retuned when only training settings changed, restarted otherwise."""
     run = st.session_state.get(RUN)
-    if run is None or run.architecture != compute.architecture(exp):
+    if run is None or run.architecture != live_run.architecture(exp):
         if run is not None and run.t > 0:
-            changed = compute.changed_fields(run.architecture, compute.architecture(exp))
-            st.info(f"You changed {compute.describe_changes(changed)}: that is a different network or data set, so "
+            changed = live_run.changed_fields(run.architecture, live_run.architecture(exp))
+            st.info(f"You changed {live_run.describe_changes(changed)}: that is a different network or data set, so "
                     "training restarted from its initial weights θ(0) at iteration 0.", icon=":material/restart_alt:")
         st.session_state[PLAYING] = False
         st.session_state[LONG] = None
-        return compute.start_run(exp)
+        return live_run.start_run(exp)
     if run.settings != exp:
-        changed = compute.changed_fields(run.settings, exp, [n for n in compute.LIVE_SETTINGS if n != "iterations"])
-        run = compute.retune(run, exp)
+        changed = live_run.changed_fields(run.settings, exp, [n for n in live_run.LIVE_SETTINGS if n != "iterations"])
+        run = live_run.retune(run, exp)
         if changed and run.t > 0:
-            st.info(f"Changed {compute.describe_changes(changed)} at iteration {run.t}: training continues from the "
+            st.info(f"Changed {live_run.describe_changes(changed)} at iteration {run.t}: training continues from the "
                     f"current weights θ({run.t}) with the new setting (dotted line on the curves).",
                     icon=":material/tune:")
     return run
@@ -59,13 +59,13 @@ with ui.plain_errors():
         st.session_state[PLAYING] = False
     elif action == "step":
         st.session_state[PLAYING] = False
-        run = compute.advance(run, compute.chunk_size(exp))
+        run = live_run.advance(run, live_run.chunk_size(exp))
     elif action == "reset":
         st.session_state[PLAYING], st.session_state[LONG] = False, None
-        run = compute.start_run(exp)
+        run = live_run.start_run(exp)
     elif action == "long":
         st.session_state[PLAYING] = False
-        st.session_state[LONG] = (run.t, min(run.t + exp.iterations, compute.MAX_LIVE_ITERATIONS))
+        st.session_state[LONG] = (run.t, min(run.t + exp.iterations, live_run.MAX_LIVE_ITERATIONS))
     elif action == "stop":
         st.session_state[LONG] = None
         st.session_state[NOTE] = f"Stopped at iteration {run.t}."
@@ -74,7 +74,7 @@ playing = bool(st.session_state.get(PLAYING)) and not run.finished
 long_run = st.session_state.get(LONG)  # (start, target) of a "Train N now" in progress, or None
 if long_run is not None and (run.finished or run.t >= long_run[1]):  # done (or interrupted right at the end)
     long_run = st.session_state[LONG] = None
-step = compute.chunk_size(exp)
+step = live_run.chunk_size(exp)
 
 # --- controls ---------------------------------------------------------------------------------------
 cols = st.columns([1, 1, 1.2, 1, 2.2])
@@ -108,10 +108,10 @@ if long_run is not None:
     stop_slot.button("Stop training", icon=":material/stop:", key="live_stop_btn", on_click=_act, args=("stop",),
                      help="Stops after the chunk in progress; the weights trained so far are kept.")
     bar = st.progress(0.0, text=f"Training: iteration {run.t} of {target}")
-    chunk = compute.chunk_size(exp, LONG_SECONDS, most=500)
+    chunk = live_run.chunk_size(exp, LONG_SECONDS, most=500)
     with ui.plain_errors():
         while run.t < target and not run.finished:
-            run = compute.advance(run, min(chunk, target - run.t), seconds=LONG_SECONDS)
+            run = live_run.advance(run, min(chunk, target - run.t), seconds=LONG_SECONDS)
             st.session_state[RUN] = run  # saved before the next st call, where a click can interrupt us
             bar.progress((run.t - start) / max(1, target - start),
                          text=f"Training: iteration {run.t} of {target}, loss {run.history.loss[-1]:.4g}")
@@ -212,7 +212,7 @@ def live_view() -> None:
     run = st.session_state[RUN]
     if st.session_state.get(PLAYING):
         with ui.plain_errors():
-            run = compute.advance(run, compute.chunk_size(run.settings), seconds=PLAY_SECONDS)
+            run = live_run.advance(run, live_run.chunk_size(run.settings), seconds=PLAY_SECONDS)
         st.session_state[RUN] = run
         if run.finished:  # stop the timer and re-enable the buttons
             st.session_state[PLAYING] = False
@@ -236,8 +236,8 @@ def live_view() -> None:
         st.error(f"Training exploded at iteration {h.exploded_at}: {h.exploded_what}. The weights kept are the last "
                  f"finite ones, from before iteration {h.exploded_at}. Lower the learning rate γ or turn on gradient "
                  "clipping in the sidebar (Training), then press Reset.", icon=":material/warning:")
-    elif run.t >= compute.MAX_LIVE_ITERATIONS:
-        st.warning(f"The live run stops at {compute.MAX_LIVE_ITERATIONS} iterations; press Reset to start again.")
+    elif run.t >= live_run.MAX_LIVE_ITERATIONS:
+        st.warning(f"The live run stops at {live_run.MAX_LIVE_ITERATIONS} iterations; press Reset to start again.")
     boom = dict(exploded_at=h.exploded_at, exploded_what=h.exploded_what, changes=run.changes, theme=ui.theme())
     baseline = compute.constant_baseline(run.settings)
     val_note = ""
