@@ -48,6 +48,13 @@ def as_array(value, name: str, shape: tuple, meaning: str) -> np.ndarray:
     return arr
 
 
+def whole_number(value, name: str, low: int) -> int:
+    """value as an int >= low (bools and floats such as 5.0 refused), or ValueError naming the field."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be a whole number >= {low}; got {value!r}.")
+    return int(value)
+
+
 def choice(value, name: str, options) -> str:
     if value not in options:
         raise ValueError(f"unknown {name} {value!r}; choose one of: {', '.join(sorted(options))}.")

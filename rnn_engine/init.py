@@ -22,16 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_engine.checks import as_matrix
+from rnn_engine.checks import as_matrix, whole_number
 from rnn_engine.params import Params
 
 INIT_SCHEMES = ("normal", "glorot", "orthogonal", "identity")
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
-    return int(value)
 
 
 def _non_negative(value, name: str) -> float:
@@ -46,9 +40,7 @@ def _non_negative(value, name: str) -> float:
 
 def check_seed(seed) -> int:
     """A seed for np.random.default_rng: a whole number >= 0."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}.")
-    return int(seed)
+    return whole_number(seed, "seed", 0)
 
 
 def glorot_uniform(rng: np.random.Generator, fan_out: int, fan_in: int) -> np.ndarray:
@@ -97,9 +89,9 @@ def init_params(
     W_s / W_x given explicitly replace the scheme's draw (shapes (H, H) / (H, D));
     spectral_radius, if given, is applied to the final W_s, an explicit one included.
     """
-    D = _positive_int(D, "D")
-    H = _positive_int(H, "H")
-    K = _positive_int(K, "K")
+    D = whole_number(D, "D", 1)
+    H = whole_number(H, "H", 1)
+    K = whole_number(K, "K", 1)
     if scheme not in INIT_SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of: {', '.join(INIT_SCHEMES)}.")
     scale = _non_negative(scale, "scale")

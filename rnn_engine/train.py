@@ -21,7 +21,7 @@ import numpy as np
 
 from rnn_engine.activations import check_output, get_activation
 from rnn_engine.backward import READOUTS, backward, check_truncate
-from rnn_engine.checks import as_array
+from rnn_engine.checks import as_array, whole_number
 from rnn_engine.forward import forward
 from rnn_engine.init import check_seed
 from rnn_engine.losses import check_loss, loss_and_grad
@@ -42,11 +42,6 @@ CLIPS = ("none", "norm", "value")
 
 
 # configuration -----------------------------------------------------------------------------
-def _int_at_least(value, name: str, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}; got {value!r}.")
-
-
 def _number_in(value, name: str, low: float, high: float = np.inf, low_open=False, high_open=False) -> None:
     ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
     if ok:
@@ -80,12 +75,12 @@ class TrainConfig:
     eps: float = 1e-8  # adam's guard against division by zero (Kingma & Ba's default)
 
     def __post_init__(self):
-        _int_at_least(self.iterations, "iterations", 1)
-        _int_at_least(self.batch_size, "batch_size", 1)
+        whole_number(self.iterations, "iterations", 1)
+        whole_number(self.batch_size, "batch_size", 1)
         _number_in(self.learning_rate, "learning_rate", 0.0)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}.")
-        _int_at_least(self.step_every, "step_every", 1)
+        whole_number(self.step_every, "step_every", 1)
         _number_in(self.factor, "factor", 0.0, low_open=True)
         _number_in(self.decay, "decay", 0.0, low_open=True)
         if self.optimizer not in OPTIMIZERS:
@@ -98,7 +93,7 @@ class TrainConfig:
             check_seed(self.seed)
         except ValueError:
             raise ValueError(f"seed must be a whole number >= 0; got {self.seed!r}.") from None
-        _int_at_least(self.validate_every, "validate_every", 1)
+        whole_number(self.validate_every, "validate_every", 1)
         _number_in(self.beta1, "beta1", 0.0, 1.0, high_open=True)
         _number_in(self.beta2, "beta2", 0.0, 1.0, high_open=True)
         _number_in(self.eps, "eps", 0.0, low_open=True)
