@@ -16,8 +16,34 @@ from dashboard import sidebar, ui  # noqa: E402
 
 st.set_page_config(page_title="RNN Gradient Lab", page_icon=":material/replay:", layout="wide")
 
+
+def _open_the_graph() -> None:
+    """The app's root URL `/?<query>`: a hidden page that opens `/graph?<query>` (the query is the experiment).
+
+    The browser does it: it rewrites its address in place (history.replaceState: the back button then leaves
+    the app instead of bouncing off `/`) and tells Streamlit's page router, which listens for the back and
+    forward buttons (popstate), so the graph page runs with the widgets seeded from the same query. Without
+    JavaScript (AppTest) this page shows a link instead.
+    """
+    st.html(OPEN_THE_GRAPH, unsafe_allow_javascript=True)
+    params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    st.page_link(GRAPH, label="Open the unfolded graph", icon=":material/account_tree:", query_params=params)
+
+
+# Relative to the page's address, so it also works under a server.baseUrlPath ("/lab/" -> "/lab/graph").
+OPEN_THE_GRAPH = """<script>
+window.history.replaceState(window.history.state, "",
+    new URL("graph" + window.location.search + window.location.hash, window.location.href).href);
+window.dispatchEvent(new PopStateEvent("popstate", {state: window.history.state}));
+</script>"""
+
+# Streamlit serves its default page only at `/` ("/graph" would say "Page not found"), so the default is a
+# hidden stand-in that switches to the graph page, which keeps the url path "graph" like every other page.
+HOME = st.Page(_open_the_graph, title="RNN Gradient Lab", url_path="home", default=True, visibility="hidden")
+GRAPH = st.Page("app_pages/graph.py", title="Unfolded graph", icon=":material/account_tree:", url_path="graph")
 PAGES = [
-    st.Page("app_pages/graph.py", title="Unfolded graph", icon=":material/account_tree:", url_path="graph", default=True),
+    HOME,
+    GRAPH,
     st.Page("app_pages/gradients.py", title="Gradients through time", icon=":material/trending_down:", url_path="gradients"),
     st.Page("app_pages/training.py", title="Training", icon=":material/model_training:", url_path="training"),
     st.Page("app_pages/theory.py", title="Theory", icon=":material/functions:", url_path="theory"),
@@ -27,6 +53,9 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+if page is HOME:  # before any widget: `/?N=50` opens `/graph?N=50`
+    page.run()
+    st.stop()
 ui.start_page()  # projector toggle, empty figure record
 st.session_state["experiment"] = sidebar.experiment_controls()
 page.run()
