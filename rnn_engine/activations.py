@@ -15,19 +15,29 @@ LEAKY_SLOPE = 0.01  # slope of leaky_relu for a < 0
 
 @dataclass(frozen=True)
 class Activation:
-    """phi(a) and phi'(a), the latter written with the already computed s = phi(a)."""
+    """phi(a) and phi'(a), the latter written with the already computed s = phi(a).
+
+    phi(a, out=None) writes into out when given (the forward loop reuses s(n)'s row).
+    """
 
     name: str
-    phi: Callable[[np.ndarray], np.ndarray]
-    dphi: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (a, s) -> phi'(a)
+    phi: Callable[..., np.ndarray]  # (a, out=None) -> phi(a)
+    dphi: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (a, s) -> phi'(a) as a new array (backward reuses it)
     gamma: float  # max over a of phi'(a)
     formula: str  # for captions
 
 
-def _sigmoid(z):
+def _sigmoid(z, out=None):
     """1 / (1 + exp(-z)), written as e^z / (1 + e^z) for z < 0 so that exp never overflows."""
     e = np.exp(-np.abs(z))  # in (0, 1]
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.divide(np.where(z >= 0, 1.0, e), 1.0 + e, out=out)
+
+
+def _identity(a, out=None):
+    if out is None:
+        return a.copy()
+    np.copyto(out, a)
+    return out
 
 
 def _one_minus_square(s):
@@ -41,11 +51,12 @@ ACTIVATIONS: dict[str, Activation] = {
     for a in (
         Activation("tanh", np.tanh, lambda a, s: _one_minus_square(s), 1.0, "φ(a) = tanh(a), φ′ = 1 − s²"),
         Activation("sigmoid", _sigmoid, lambda a, s: s * (1.0 - s), 0.25, "φ(a) = 1/(1+e⁻ᵃ), φ′ = s(1 − s)"),
-        Activation("relu", lambda a: np.maximum(a, 0.0), lambda a, s: (a > 0).astype(np.float64), 1.0, "φ(a) = max(a, 0), φ′ = [a > 0]"),
-        Activation("linear", lambda a: a.copy(), lambda a, s: np.ones_like(a), 1.0, "φ(a) = a, φ′ = 1"),
+        Activation("relu", lambda a, out=None: np.maximum(a, 0.0, out=out), lambda a, s: (a > 0).astype(np.float64),
+                   1.0, "φ(a) = max(a, 0), φ′ = [a > 0]"),
+        Activation("linear", _identity, lambda a, s: np.ones_like(a), 1.0, "φ(a) = a, φ′ = 1"),
         Activation(
             "leaky_relu",
-            lambda a: np.where(a > 0, a, LEAKY_SLOPE * a),
+            lambda a, out=None: np.maximum(a, LEAKY_SLOPE * a, out=out),  # slope < 1: max(a, 0.01a)
             lambda a, s: np.where(a > 0, 1.0, LEAKY_SLOPE),
             1.0,
             "φ(a) = max(a, 0.01a), φ′ = 1 or 0.01",

@@ -22,6 +22,7 @@ from rnn_engine.losses import check_loss, loss_and_grad
 from rnn_engine.params import Params
 
 READOUTS = ("last", "all")
+CHUNK_ELEMENTS = 2**18  # per-step (H, P) weight-gradient products formed at once: about 2 MB
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,9 +31,9 @@ class GradLog:
 
     state_grad: np.ndarray  # (N,) ||dL/ds(n)||
     preact_grad: np.ndarray  # (N,) ||dL/da(n)|| = ||delta(n)||
-    W_s_contrib: np.ndarray  # (N,) ||delta(n) s(n-1)^T||, step n's share of dL/dW_s
-    W_x_contrib: np.ndarray  # (N,) ||delta(n) x(n)^T||
-    b_contrib: np.ndarray  # (N,) ||sum over the batch of delta(n)||
+    W_s_contrib: np.ndarray | None  # (N,) ||delta(n) s(n-1)^T||, step n's share of dL/dW_s
+    W_x_contrib: np.ndarray | None  # (N,) ||delta(n) x(n)^T||   (the three shares: None
+    b_contrib: np.ndarray | None  # (N,) ||sum over the batch of delta(n)||   if not asked for)
     jacobian_norms: np.ndarray | None = None  # (N,) ||ds(n)/ds(n-1)||_2 = ||diag(phi'(a(n))) W_s||_2
     product_norms: np.ndarray | None = None  # (N+1,) entry n: ||ds(N)/ds(n)||_2, n = 0..N
     sample: int | None = None  # which sample of the batch the Jacobians belong to
@@ -71,23 +72,34 @@ def _frobenius(v: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", flat, flat))
 
 
-def _outer_norms(delta: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """||delta[n]^T u[n]||_F for (N, B, H) delta and (N, B, P) u.
+def _weight_grad(delta: np.ndarray, u: np.ndarray, shares: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """dL/dW = sum_n delta(n)^T u(n) for (N, B, H) delta and (N, B, P) u, and, if shares,
+    each step's share ||delta(n)^T u(n)||_F as an (N,) array.
 
-    Uses ||A^T C||_F^2 = sum((A A^T) * (C C^T)) when that is cheaper (B (H + P) against H P flops
-    per step); otherwise forms the (H, P) products, a bounded number of steps at a time.
+    The shares cost as many flops as dL/dW itself. When the batch is small against H and P they
+    come from ||A^T C||_F^2 = sum((A A^T) * (C C^T)) (B^2 (H + P) flops per step); otherwise the
+    per-step (H, P) products are formed once, a bounded number of steps at a time, and both
+    measured and summed, so that dL/dW costs nothing extra.
     """
     N, B, H = delta.shape
     P = u.shape[2]
-    if 2 * B * (H + P) < H * P:  # the batched Gram products run at about half the speed per flop
+    if not shares or 3 * B * (H + P) < H * P:
+        dW = delta.reshape(N * B, H).T @ u.reshape(N * B, P)  # (H, P)
+        if not shares:
+            return dW, None
         g1 = np.matmul(delta, delta.transpose(0, 2, 1))  # (N, B, B)
         g2 = np.matmul(u, u.transpose(0, 2, 1))  # (N, B, B)
-        return np.sqrt(np.maximum(np.einsum("nij,nij->n", g1, g2), 0.0))
-    out = np.empty(N)
-    chunk = max(1, 2**22 // (H * P))  # at most about 32 MB of (H, P) products at once
+        return dW, np.sqrt(np.maximum(np.einsum("nij,nij->n", g1, g2), 0.0))
+    dW = np.zeros((H, P))  # (H, P)
+    norms = np.empty(N)  # (N,)
+    chunk = max(1, CHUNK_ELEMENTS // (H * P))
+    products = np.empty((min(chunk, N), H, P))  # (chunk, H, P) delta(n)^T u(n)
     for lo in range(0, N, chunk):
-        out[lo : lo + chunk] = _frobenius(np.matmul(delta[lo : lo + chunk].transpose(0, 2, 1), u[lo : lo + chunk]))
-    return out
+        M = products[: min(chunk, N - lo)]
+        np.matmul(delta[lo : lo + chunk].transpose(0, 2, 1), u[lo : lo + chunk], out=M)
+        dW += M.sum(axis=0)
+        norms[lo : lo + chunk] = _frobenius(M)
+    return dW, norms
 
 
 def _spectral_norms(mats: np.ndarray) -> np.ndarray:
@@ -129,6 +141,27 @@ def jacobian_log(params: Params, trace: Trace, sample: int) -> tuple[np.ndarray,
     return jac, prod
 
 
+def _truncated_every_step(direct: np.ndarray, dphi: np.ndarray, W_s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Truncated BPTT with a loss at every step: (dL/ds(n), dL/da(n)), both (N, B, H).
+
+    All N loss terms are carried back one lag j at a time; term m reaches step m - j for
+    j = 0..k-1. direct: (N, B, H) dl_n/ds(n).
+    """
+    N, B, H = direct.shape
+    dLds = np.zeros((N, B, H))  # (N, B, H)
+    delta = np.zeros((N, B, H))  # (N, B, H)
+    G = direct  # (N, B, H) gradient of l_m at s(m-j)
+    for j in range(k):
+        reach = N - j  # terms m = j..N-1 reach step m - j
+        dLds[:reach] += G[j:]
+        dj = dphi[:reach] * G[j:]  # (reach, B, H)
+        delta[:reach] += dj
+        if j + 1 < k:
+            G = np.zeros_like(G)
+            G[j + 1 :] = (dj[1:].reshape(-1, H) @ W_s).reshape(-1, B, H)
+    return dLds, delta
+
+
 def backward(
     params: Params,
     trace: Trace,
@@ -138,8 +171,12 @@ def backward(
     truncate: int | None = None,
     jacobians: bool = False,
     sample: int = 0,
+    contributions: bool = True,
 ) -> BackwardResult:
     """BPTT: loss, dL/dtheta and the per-step gradient log (see the module docstring).
+
+    contributions=False leaves out each step's share of dL/dW_s, dL/dW_x and dL/db (they cost
+    as many flops as dL/dW_s; training, which keeps only ||dL/ds(n)||, skips them).
 
     jacobians=True also logs the spectral norms of ds(n)/ds(n-1) and ds(N)/ds(n) for one
     sample of the batch (it costs H^3 per step).
@@ -155,60 +192,49 @@ def backward(
         raise ValueError("params and trace do not belong together: run forward with these params first.")
 
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        # Loss and dL/dz at the steps that are read out.
-        dz = np.zeros((N, B, K))  # (N, B, K)
+        # Loss, dL/dz at the steps that are read out, the read-out's gradients and dl_n/ds(n).
         if readout == "last":
-            L, dz[N - 1] = loss_and_grad(trace.z[N - 1], trace.y[N - 1], t, loss, trace.output)
+            L, dz = loss_and_grad(trace.z[N - 1], trace.y[N - 1], t, loss, trace.output)  # dz: (B, K)
+            dW_y = dz.T @ trace.s[N]  # (K, H)
+            dLds = np.empty((N, B, H))  # (N, B, H) dL/ds(n), n = 1..N; written below step by step
+            dLds[: N - k] = 0.0  # outside the truncation window
+            np.matmul(dz, W_y, out=dLds[N - 1])  # dl_N/ds(N)
         else:
-            L, g = loss_and_grad(trace.z.reshape(N * B, K), trace.y.reshape(N * B, K), t.reshape(N * B, K), loss, trace.output)
-            dz[:] = g.reshape(N, B, K)
-        dW_y = dz.reshape(N * B, K).T @ trace.s[1:].reshape(N * B, H)  # (K, H)
-        db_y = dz.sum(axis=(0, 1))  # (K,)
+            L, dz = loss_and_grad(trace.z.reshape(N * B, K), trace.y.reshape(N * B, K), t.reshape(N * B, K),
+                                  loss, trace.output)  # dz: (N*B, K)
+            dW_y = dz.T @ trace.s[1:].reshape(N * B, H)  # (K, H)
+            dLds = (dz @ W_y).reshape(N, B, H)  # (N, B, H) dl_n/ds(n); below + W_s^T delta(n+1)
+        db_y = dz.sum(axis=0)  # (K,)
 
-        dphi = act.dphi(trace.a, trace.s[1:])  # (N, B, H) phi'(a(n))
-        dLds = np.zeros((N, B, H))  # (N, B, H) dL/ds(n), n = 1..N
-        delta = np.zeros((N, B, H))  # (N, B, H) dL/da(n)
-        if readout == "last":
-            g = dz[N - 1] @ W_y  # (B, H) dl_N/ds(N)
-            for n in range(N - 1, N - 1 - k, -1):
-                dLds[n] = g
-                np.multiply(dphi[n], g, out=delta[n])
-                g = delta[n] @ W_s  # dL/ds(n-1) = W_s^T delta(n)
-        elif k == N:
-            direct = (dz.reshape(N * B, K) @ W_y).reshape(N, B, H)  # (N, B, H) dl_n/ds(n)
-            g = np.zeros((B, H))
-            for n in range(N - 1, -1, -1):
-                g += direct[n]
-                dLds[n] = g
-                np.multiply(dphi[n], g, out=delta[n])
-                g = delta[n] @ W_s
+        dphi = act.dphi(trace.a, trace.s[1:])  # (N, B, H) phi'(a(n)), a new array
+        if readout == "all" and k < N:
+            dLds, delta = _truncated_every_step(dLds, dphi, W_s, k)
         else:
-            # Truncated with a loss at every step: carry all N loss terms back one lag j at a
-            # time; term m reaches step m - j for j = 0..k-1.
-            G = (dz.reshape(N * B, K) @ W_y).reshape(N, B, H)  # (N, B, H) gradient of l_m at s(m-j)
-            for j in range(k):
-                reach = N - j  # terms m = j..N-1 reach step m - j
-                dLds[:reach] += G[j:]
-                dj = dphi[:reach] * G[j:]  # (reach, B, H)
-                delta[:reach] += dj
-                if j + 1 < k:
-                    G = np.zeros_like(G)
-                    G[j + 1 :] = (dj[1:].reshape(-1, H) @ W_s).reshape(-1, B, H)
+            delta = dphi  # (N, B, H) overwritten step by step with dL/da(n) = phi'(a(n)) * dL/ds(n)
+            delta[: N - k] = 0.0  # outside the truncation window (readout="last")
+            carried = np.empty((B, H))  # (B, H) W_s^T delta(n)
+            for n in range(N - 1, N - 1 - k, -1):  # two or three calls per step, none allocates
+                np.multiply(delta[n], dLds[n], out=delta[n])
+                if n > N - k:
+                    if readout == "last":
+                        np.matmul(delta[n], W_s, out=dLds[n - 1])  # dL/ds(n-1) = W_s^T delta(n)
+                    else:
+                        np.matmul(delta[n], W_s, out=carried)
+                        np.add(dLds[n - 1], carried, out=dLds[n - 1])  # + dl_(n-1)/ds(n-1)
 
         s0_grad = delta[0] @ W_s  # (B, H) dL/ds(0); zero when truncation stops short of step 1
-        s_prev = trace.s[:-1]  # (N, B, H) s(n-1)
-        flat = delta.reshape(N * B, H)
-        dW_s = flat.T @ s_prev.reshape(N * B, H)  # (H, H)
-        dW_x = flat.T @ trace.x.reshape(N * B, -1)  # (H, D)
-        db = flat.sum(axis=0)  # (H,)
+        dW_s, W_s_shares = _weight_grad(delta, trace.s[:-1], contributions)  # (H, H), s(n-1)
+        dW_x, W_x_shares = _weight_grad(delta, trace.x, contributions)  # (H, D)
+        delta_sum = np.ones(B) @ delta  # (N, H) sum over the batch of delta(n) (faster than .sum(axis=1))
+        db = delta_sum.sum(axis=0)  # (H,)
 
         state_norms = _frobenius(dLds)
         log = GradLog(
             state_grad=state_norms,
             preact_grad=_frobenius(delta),
-            W_s_contrib=_outer_norms(delta, s_prev),
-            W_x_contrib=_outer_norms(delta, trace.x),
-            b_contrib=np.sqrt(np.einsum("nh,nh->n", delta.sum(axis=1), delta.sum(axis=1))),
+            W_s_contrib=W_s_shares,
+            W_x_contrib=W_x_shares,
+            b_contrib=_frobenius(delta_sum) if contributions else None,
         )
         if jacobians:
             jac, prod = jacobian_log(params, trace, sample)

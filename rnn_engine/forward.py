@@ -64,10 +64,10 @@ def forward(params: Params, x, activation: str = "tanh", output: str = "sigmoid"
     W_sT = params.W_s.T  # (H, H)
     recurrent = np.empty((B, H))  # (B, H) W_s s(n-1), one buffer for every step
     with np.errstate(over="ignore", invalid="ignore"):
-        for n in range(N):
+        for n in range(N):  # three calls per step, none of which allocates
             np.matmul(s[n], W_sT, out=recurrent)
-            a[n] += recurrent
-            s[n + 1] = phi(a[n])
+            np.add(a[n], recurrent, out=a[n])
+            phi(a[n], out=s[n + 1])
         z = (s[1:].reshape(N * B, H) @ params.W_y.T).reshape(N, B, -1) + params.b_y  # (N, B, K)
         y = readout(z, output)  # (N, B, K)
     return Trace(x=x, a=a, s=s, z=z, y=y, activation=activation, output=output)

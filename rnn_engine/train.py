@@ -352,7 +352,7 @@ def train(
         gamma_t = learning_rate(t, config.learning_rate, config.schedule, config.step_every,
                                 config.factor, config.decay)
         trace = forward(params, x_b, activation, output)
-        res = backward(params, trace, t_b, loss, readout, truncate)
+        res = backward(params, trace, t_b, loss, readout, truncate, contributions=False)
         g_norm = global_norm(res.grads)
         row = dict(iteration=t, loss=res.loss, val_loss=np.nan, grad_norm=g_norm,
                    grad_norm_after_clip=g_norm, param_norm=np.nan, lr=gamma_t, clipped=False,

@@ -2,15 +2,22 @@
 
     dL/dW_s = sum_n delta(n) s(n-1)^T,  dL/dW_x = sum_n delta(n) x(n)^T,  dL/db = sum_n delta(n)
 """
+import importlib
+
 import numpy as np
 import pytest
 
 from rnn_engine import Params, backward, forward
 
 
-@pytest.mark.parametrize("B,H,D", [(2, 6, 3), (40, 3, 2), (3, 4, 300), (16, 16, 16)])  # both branches of the log
+# Both ways of measuring the shares: from B x B Gram matrices when the batch is small against H and D
+# ((1, 8, 3): W_s; (1, 4, 300): W_x), else from the per-step products themselves, one step per chunk
+# or several (chunk = CHUNK_ELEMENTS // (H D)).
+@pytest.mark.parametrize("B,H,D,chunk_elements", [(2, 6, 3, 2**18), (40, 3, 2, 2**18), (1, 8, 3, 2**18),
+                                                  (1, 4, 300, 2**18), (16, 16, 16, 16 * 16 * 3), (3, 5, 2, 1)])
 @pytest.mark.parametrize("readout", ["last", "all"])
-def test_step_contributions_are_the_norms_of_the_explicit_outer_products(B, H, D, readout):
+def test_step_contributions_are_the_norms_of_the_explicit_outer_products(B, H, D, chunk_elements, readout, monkeypatch):
+    monkeypatch.setattr(importlib.import_module("rnn_engine.backward"), "CHUNK_ELEMENTS", chunk_elements)
     rng = np.random.default_rng(B * H + D)
     N, K = 7, 2
     p = Params(rng.normal(size=(H, D)) / np.sqrt(D), rng.normal(size=(H, H)) / np.sqrt(H), rng.normal(size=H),
@@ -40,3 +47,20 @@ def test_step_contributions_are_the_norms_of_the_explicit_outer_products(B, H, D
     np.testing.assert_allclose(res.log.preact_grad, np.linalg.norm(deltas.reshape(N, -1), axis=1), rtol=1e-10)
     # the shares add up to the gradient itself
     np.testing.assert_allclose(sum(deltas[n].T @ trace.s[n] for n in range(N)), res.grads.W_s, rtol=1e-10, atol=1e-14)
+
+
+def test_without_contributions_the_gradients_and_state_norms_are_the_same():
+    """contributions=False (what training asks for) changes nothing but the three shares, which are None."""
+    rng = np.random.default_rng(5)
+    N, B, H, D, K = 9, 24, 10, 3, 2
+    p = Params(rng.normal(size=(H, D)), rng.normal(size=(H, H)) / np.sqrt(H), rng.normal(size=H),
+               rng.normal(size=(K, H)), rng.normal(size=K))
+    trace = forward(p, rng.normal(size=(N, B, D)), "tanh", "sigmoid")
+    t = rng.uniform(size=(B, K))
+    full, lean = backward(p, trace, t), backward(p, trace, t, contributions=False)
+    for (_, a), (_, b) in zip(full.grads.items(), lean.grads.items(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(full.state_grad_norms, lean.state_grad_norms)
+    np.testing.assert_array_equal(full.log.preact_grad, lean.log.preact_grad)
+    assert full.log.W_s_contrib is not None
+    assert lean.log.W_s_contrib is None and lean.log.W_x_contrib is None and lean.log.b_contrib is None
