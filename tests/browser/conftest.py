@@ -5,6 +5,7 @@ single worker against a single server. Without Chromium they fail (never skip).
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -33,6 +34,36 @@ SIGNATURE_JS = """() => {
         : (v.length !== undefined ? v.length + ':' + Array.prototype.join.call(v, ',') : JSON.stringify(v)));
     return gd.data.map(t => [part(t.x), part(t.y), part(t.z)].join('/')).join('|');
 }"""
+# The app is at rest: connected, no script or fragment run in progress (the data-test-script-state attribute
+# Streamlit's own browser tests wait on; the header's running indicator only appears 0.5 s into a run), no
+# element left from the previous run (data-stale), no skeleton, something in the main area, and every plotly
+# chart drawn: its SVG, and the data plotly derives from the figure (_fullData, briefly absent in a redraw).
+SETTLED_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.dataset.testConnectionState !== 'CONNECTED' || app.dataset.testScriptState !== 'notRunning') {
+        return false;
+    }
+    if (!document.querySelector('[data-testid="stSidebar"]')) return false;
+    if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')) {
+        return false;
+    }
+    if (!document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]')) return false;
+    return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => {
+        const gd = c.querySelector('.js-plotly-plot');
+        return Boolean(gd && gd.querySelector('.main-svg') && gd._fullData && gd._fullLayout);
+    });
+}"""
+QUIET_MS = 300  # how long the app must stay at rest for wait_for_app
+# [rows, steps] of the gradients page's heatmap once it is complete (no progress bar, one heatmap), else null.
+HEATMAP_SHAPE_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (!main || main.querySelector('[data-testid="stProgress"]')) return null;
+    const heat = [...main.querySelectorAll('.js-plotly-plot')].filter(gd => gd.data && gd.data[0].type === 'heatmap');
+    if (heat.length !== 1) return null;
+    const z = heat[0].data[0].z;
+    return z.shape !== undefined ? String(z.shape).split(',').map(Number) : [z.length, z[0].length];
+}"""
+_tokens = itertools.count()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -113,29 +144,49 @@ def page(browser):
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until the script run finished and the page holds no spinner."""
-    page.wait_for_selector('[data-testid="stSidebar"]', timeout=timeout)
+    """Wait until the app is at rest (SETTLED_JS) and has stayed at rest for QUIET_MS.
+
+    The quiet spell covers the moment after a click, before its rerun has reached the server; a test should
+    still first wait for the visible effect of its action (a text, the URL, a chart's data), then call this.
+    While a fragment reruns on a timer (the gradients page filling in its heatmap) the app is rarely quiet that
+    long, so this usually waits for the heatmap too; a test that needs it finished says so (wait_for_heatmap).
+    """
     page.wait_for_function(
-        """() => {
-            const w = document.querySelector('[data-testid="stStatusWidget"]');
-            return !w || !(w.innerText.includes('Running') || w.innerText.includes('Stop'));
-        }""",
-        timeout=timeout,
+        f"""([quiet, token]) => {{
+            const now = performance.now();
+            if (!window.__quiet || window.__quiet.token !== token) window.__quiet = {{token, since: null}};
+            if (!({SETTLED_JS})()) {{ window.__quiet.since = null; return false; }}
+            if (window.__quiet.since === null) window.__quiet.since = now;
+            return now - window.__quiet.since >= quiet;
+        }}""",
+        arg=[QUIET_MS, next(_tokens)], timeout=timeout,
     )
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        """() => {
-            // a running script shows 'Running…' and, in Streamlit 1.67, a 'Stop' button in the status widget
-            const w = document.querySelector('[data-testid="stStatusWidget"]');
-            if (w && (w.innerText.includes('Running') || w.innerText.includes('Stop'))) return false;
-            if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')) return false;
-            if (!document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]')) return false;
-            // every plotly chart has drawn its SVG
-            const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-            return charts.every(c => c.querySelector('.main-svg'));
-        }""",
-        timeout=timeout,
+
+
+def settled_value(page, js: str, arg=None, timeout: float = 60_000):
+    """js(arg), read at a moment the app is at rest, by the same evaluation that saw it at rest.
+
+    Waits until that moment comes and js returns something other than null/undefined. Reading after a separate
+    wait could catch an element Streamlit is replacing (a chart mid-redraw, without _fullData, a metric).
+    """
+    handle = page.wait_for_function(
+        f"""(arg) => {{
+            if (!({SETTLED_JS})()) return false;
+            const v = ({js})(arg);
+            return v === null || v === undefined ? false : {{v}};
+        }}""",
+        arg=arg, timeout=timeout,
     )
+    return handle.json_value()["v"]
+
+
+def wait_for_heatmap(page, timeout: float = 90_000) -> list[int]:
+    """Wait until the gradients page's heatmap has finished filling in; returns its z shape [rows, steps].
+
+    While it fills in, a fragment reruns every 0.1 s (a progress bar above a partial heatmap); when done, the
+    whole page reruns once more. Read at rest, with no progress bar and exactly one heatmap, it is the final one.
+    """
+    return settled_value(page, HEATMAP_SHAPE_JS, timeout=timeout)
 
 
 def exceptions(page) -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.browser.conftest import exceptions, wait_for_app
+from playwright.sync_api import expect
+
+from tests.browser.conftest import exceptions, settled_value, wait_for_app
 
 STEP_SLIDER = 'input[type="range"][aria-label^="Inspect time step n"]'
 GRAPH_TICKS_JS = """() => {
@@ -15,14 +17,19 @@ GRAPH_TICKS_JS = """() => {
 
 
 def graph_state(page) -> tuple[list[str], list[str]]:
-    page.wait_for_function(f"() => ({GRAPH_TICKS_JS})() !== null", timeout=30_000)
-    ticks, nodes = json.loads(page.evaluate(GRAPH_TICKS_JS))
+    """The graph's x tick labels and node labels, read together when the app is at rest."""
+    ticks, nodes = json.loads(settled_value(page, GRAPH_TICKS_JS, timeout=30_000))
     return ticks, nodes
 
 
-def selected_tick(page) -> str:
-    (bold,) = [t for t in graph_state(page)[0] if t.startswith("<b>")]
+def selected(ticks: list[str]) -> str:
+    """The highlighted (bold) step among the tick labels."""
+    (bold,) = [t for t in ticks if t.startswith("<b>")]
     return bold[3:-4]
+
+
+def selected_tick(page) -> str:
+    return selected(graph_state(page)[0])
 
 
 def press_until(page, key: str, expected: str) -> None:
@@ -41,7 +48,7 @@ def test_graph_step_slider_moves_the_highlight(page, app_url, artifacts):
     page.screenshot(path=str(artifacts / "graph_N30.png"), full_page=True)
     press_until(page, "ArrowRight", "2")
     assert selected_tick(page) == "2"
-    assert "Step n = 2" in page.locator('[data-testid="stMain"]').inner_text()
+    expect(page.locator('[data-testid="stMain"]')).to_contain_text("Step n = 2", timeout=30_000)
     press_until(page, "End", "30")
     assert "s(30)" in graph_state(page)[1]
     assert not exceptions(page)
@@ -61,8 +68,9 @@ def test_graph_at_N_1000_elides_the_middle(page, app_url, artifacts):
                      const b = JSON.parse(s)[0].find(t => t.startsWith('<b>'));
                      return b && Number(b.slice(3, -4)) > 3; }}""", timeout=30_000)
     wait_for_app(page)
-    n = int(selected_tick(page))
-    assert f"s({n})" in graph_state(page)[1]  # the selected step is drawn even in the elided middle
+    ticks, nodes = graph_state(page)  # one figure: the keys may have caused more than one rerun
+    n = int(selected(ticks))
+    assert f"s({n})" in nodes  # the selected step is drawn even in the elided middle
     assert not exceptions(page)
     page.screenshot(path=str(artifacts / "graph_N1000.png"), full_page=True)
 
@@ -71,8 +79,8 @@ def test_theory_page_draws_its_charts(page, app_url, artifacts):
     for query, name in (("", "theory_N30"), ("?N=1000&activation=sigmoid", "theory_N1000_sigmoid")):
         page.goto(f"{app_url}/theory{query}")
         wait_for_app(page)
-        assert len(page.query_selector_all('[data-testid="stMain"] .js-plotly-plot')) >= 5
-        assert "Sufficient condition for vanishing" in page.locator('[data-testid="stMain"]').inner_text()
+        assert settled_value(page, "() => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot').length") >= 5
+        expect(page.locator('[data-testid="stMain"]')).to_contain_text("Sufficient condition for vanishing", timeout=30_000)
         assert not exceptions(page)
         page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
@@ -93,9 +101,9 @@ def test_weights_page_typing_a_weight_updates_the_page(page, app_url, artifacts)
     cell.press("Enter")
     page.wait_for_function("() => new URL(location.href).searchParams.has('weights')", timeout=60_000)
     wait_for_app(page)
-    text = page.locator('[data-testid="stMain"]').inner_text()
-    assert "lifted σ_max(W_s)" in text  # W_s[s₁, s₂] = 2.5 pushes σ_max(W_s) above 1/γ = 1
-    w = json.loads(page.evaluate("() => new URL(location.href).searchParams.get('weights')"))
+    # W_s[s₁, s₂] = 2.5 pushes σ_max(W_s) above 1/γ = 1 (the page reruns once more with the edit applied)
+    expect(page.locator('[data-testid="stMain"]')).to_contain_text("lifted σ_max(W_s)", timeout=30_000)
+    w = json.loads(settled_value(page, "() => new URL(location.href).searchParams.get('weights')"))
     assert w["W_s"][0][1] == 2.5
     assert not exceptions(page)
     page.screenshot(path=str(artifacts / "weights_H4_edited.png"), full_page=True)

@@ -5,16 +5,24 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
+from playwright.sync_api import expect
+
 from dashboard.config import TASK_LABELS
-from tests.browser.conftest import exceptions, wait_for_app
+from tests.browser.conftest import exceptions, settled_value, wait_for_app
 
 SAMPLE = 'input[aria-label^="Sample i"]'
 MAIN = '[data-testid="stMain"]'
 
 
 def derivation_text(page) -> str:
-    """The rendered KaTeX of the derivation (every formula on the page)."""
-    return "\n".join(e.inner_text() for e in page.query_selector_all(f'{MAIN} [data-testid="stMarkdownContainer"] .katex'))
+    """The rendered KaTeX of the derivation (every formula on the page), read in one go when the app is at rest."""
+    return settled_value(page, f"""() => [...document.querySelectorAll('{MAIN} [data-testid="stMarkdownContainer"] .katex')]
+                                          .map(e => e.innerText).join('\\n')""")
+
+
+def count(page, selector: str) -> int:
+    """How many elements match, counted when the app is at rest."""
+    return settled_value(page, "(sel) => document.querySelectorAll(sel).length", selector)
 
 
 def screenshot(page, path) -> None:
@@ -34,10 +42,10 @@ def test_seed_page_renders_and_a_sample_change_updates_the_numbers(page, app_url
     main.get_by_text("3 · The same classifier over N > 1 steps").wait_for(timeout=60_000)
     wait_for_app(page)
     assert not exceptions(page)
-    text = main.inner_text()
-    assert "Sample 0: true class t =" in text and "hand vs BPTT" in text
-    assert len(page.query_selector_all(f"{MAIN} .js-plotly-plot")) == 5
-    assert len(page.query_selector_all(f"{MAIN} .katex")) >= 10
+    expect(main).to_contain_text("Sample 0: true class t =", timeout=30_000)
+    expect(main).to_contain_text("hand vs BPTT", timeout=30_000)
+    assert count(page, f"{MAIN} .js-plotly-plot") == 5
+    assert count(page, f"{MAIN} .katex") >= 10
     screenshot(page, artifacts / "seed_default.png")
     before = derivation_text(page)
 
@@ -47,7 +55,7 @@ def test_seed_page_renders_and_a_sample_change_updates_the_numbers(page, app_url
     wait_for_app(page)
     assert not exceptions(page)
     assert derivation_text(page) != before, "the derivation's numbers follow the sample"
-    assert "seed_sample=12" in page.url
+    expect(page).to_have_url(re.compile(r"[?&]seed_sample=12(&|$)"), timeout=30_000)
     screenshot(page, artifacts / "seed_sample12.png")
 
 
@@ -59,7 +67,7 @@ def test_seed_page_projector_digits_random_h0(page, app_url, artifacts):
     main.get_by_text("3 · The same classifier over N > 1 steps").wait_for(timeout=60_000)
     wait_for_app(page)
     assert not exceptions(page)
-    assert "scikit-learn digits 3 vs 8" in main.inner_text()
+    expect(main).to_contain_text("scikit-learn digits 3 vs 8", timeout=30_000)
     assert re.search(r"Sample 0: a “3”", main.inner_text()) or page.query_selector(f"{MAIN} .js-plotly-plot")
     screenshot(page, artifacts / "seed_projector_digits.png")
 
@@ -76,8 +84,9 @@ def test_seed_page_hands_over_to_the_gradients_page(page, app_url, artifacts):
     page.locator(MAIN).get_by_text("Gradients through time").first.wait_for(timeout=60_000)
     wait_for_app(page)
     assert not exceptions(page)
-    query = parse_qs(urlparse(page.url).query)
+    url = settled_value(page, "() => location.href")  # bound widgets rewrite the URL during the run
+    query = parse_qs(urlparse(url).query)
     # bound widgets write their displayed label into the URL
-    assert query.get("task") == [TASK_LABELS["bird"]] and query.get("N") == ["16"], page.url
-    assert query.get("iterations") == ["50"], page.url
+    assert query.get("task") == [TASK_LABELS["bird"]] and query.get("N") == ["16"], url
+    assert query.get("iterations") == ["50"], url
     screenshot(page, artifacts / "seed_to_gradients.png")

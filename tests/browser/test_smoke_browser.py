@@ -3,18 +3,29 @@ redraws the gradients chart, a garbled URL gives a notice (not a traceback), and
 """
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from dashboard.config import DEFAULT
 from dashboard.presets import all_presets
-from tests.browser.conftest import N_SLIDER, SIGNATURE_JS, exceptions, wait_for_app
+from tests.browser.conftest import (
+    N_SLIDER,
+    SIGNATURE_JS,
+    exceptions,
+    settled_value,
+    wait_for_app,
+    wait_for_heatmap,
+)
 
 PAGES = ("graph", "gradients", "training", "theory", "weights", "compare", "seed")  # url paths
 
 
-HEATMAP_DONE_JS = """() => {
-    const main = document.querySelector('[data-testid="stMain"]');
-    const heat = Array.from(main.querySelectorAll('.js-plotly-plot')).find(gd => gd.data && gd.data[0].type === 'heatmap');
-    return Boolean(heat) && !main.querySelector('[data-testid="stProgress"]');
-}"""
+# What the N-slider test checks once the page is final, all read in one evaluation (see settled_value).
+AFTER_SLIDER_JS = f"""() => ({{
+    n: Number(document.querySelector('{N_SLIDER}').getAttribute('value')),
+    has_x: document.querySelector('.js-plotly-plot').data[0].x != null,
+    url: location.href,
+    link: document.querySelector('[data-testid="stSidebar"] [data-testid="stCode"]').innerText,
+}})"""
 # Pages that draw their charts only after a first action (the training page starts at iteration 0).
 FIRST_ACTION = {"training": "Step"}
 
@@ -25,7 +36,7 @@ def url_of(app_url: str, url_path: str) -> str:
 
 
 def charts(page) -> int:
-    return len(page.query_selector_all('[data-testid="stMain"] .js-plotly-plot'))
+    return settled_value(page, "() => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot').length")
 
 
 def page_not_found(page) -> bool:
@@ -39,11 +50,11 @@ def test_every_page_renders(page, app_url, artifacts):
         wait_for_app(page)
         if url_path in FIRST_ACTION and charts(page) == 0:
             page.locator('[data-testid="stMain"] button').filter(has_text=FIRST_ACTION[url_path]).first.click()
-            wait_for_app(page)
         try:
             page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=20_000)
         except Exception:  # noqa: BLE001 (reported below with the page name)
             pass
+        wait_for_app(page)  # the run that drew the chart has finished (a click's chart comes before its end)
         page.mouse.move(0, 0)  # no tooltip over the page
         page.screenshot(path=str(artifacts / f"smoke_{url_path}.png"), full_page=True)
         if errs := exceptions(page):
@@ -59,23 +70,20 @@ def test_n_slider_redraws_gradients_chart_and_the_heatmap_fills_in(page, app_url
     page.goto(f"{app_url}/gradients")
     wait_for_app(page)
     page.wait_for_selector('[data-testid="stMain"] .js-plotly-plot', timeout=20_000)
-    before = page.evaluate(SIGNATURE_JS)
-    slider = page.locator(N_SLIDER)
-    n0 = int(slider.get_attribute("value"))
-    slider.focus()
+    before = settled_value(page, SIGNATURE_JS)
+    n0 = int(settled_value(page, f"() => document.querySelector('{N_SLIDER}').getAttribute('value')"))
+    page.locator(N_SLIDER).focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"(before) => {{ const s = ({SIGNATURE_JS})(); return s !== null && s !== before; }}",
                            arg=before, timeout=30_000)
-    wait_for_app(page)
-    assert int(page.locator(N_SLIDER).get_attribute("value")) == n0 + 1
-    assert page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].x") is not None
-    assert f"N={n0 + 1}" in page.url, f"the URL does not carry the new N: {page.url}"
-    # The heatmap trains after the page is drawn: it must fill in to every iteration, for the new N.
-    page.wait_for_function(HEATMAP_DONE_JS, timeout=60_000)
-    heat = page.evaluate("""() => { const gd = Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'))
-        .find(g => g.data[0].type === 'heatmap'); const z = gd.data[0].z;
-        return z.shape !== undefined ? String(z.shape).split(',').map(Number) : [z.length, z[0].length]; }""")
-    link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').inner_text()
+    # The heatmap trains after the page is drawn: it must fill in to every iteration, for the new N. Once it
+    # has, the page is final: the slider, the first chart, the URL and the link are read in the same moment.
+    heat = wait_for_heatmap(page)
+    after = settled_value(page, AFTER_SLIDER_JS)
+    assert after["n"] == n0 + 1
+    assert after["has_x"]
+    assert f"N={n0 + 1}" in after["url"], f"the URL does not carry the new N: {after['url']}"
+    link = after["link"]
     assert "iterations=" not in link, f"a setting other than N changed: {link}"
     expected = [DEFAULT.iterations, n0 + 1]
     assert heat == expected, f"heatmap is {heat[0]} iterations x {heat[1]} steps, expected {expected[0]} x {expected[1]}"
@@ -86,10 +94,10 @@ def test_n_slider_redraws_gradients_chart_and_the_heatmap_fills_in(page, app_url
 def test_garbled_url_gives_a_notice(page, app_url, artifacts):
     page.goto(f"{app_url}/?N=abc&lr=7")
     wait_for_app(page)
-    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     page.screenshot(path=str(artifacts / "smoke_garbled_url.png"), full_page=True)
-    assert "URL parameter N='abc' ignored" in sidebar, sidebar[:1000]
-    assert "URL parameter lr='7' ignored" in sidebar, sidebar[:1000]
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar).to_contain_text("URL parameter N='abc' ignored", timeout=30_000)
+    expect(sidebar).to_contain_text("URL parameter lr='7' ignored", timeout=30_000)
     assert not exceptions(page)
     assert charts(page) >= 1, "the page falls back to the defaults and still draws"
 
@@ -108,7 +116,7 @@ def test_every_preset_loads_from_the_sidebar(page, app_url, artifacts):
         page.screenshot(path=str(artifacts / f"smoke_preset_{name}.png"), full_page=True)
         if errs := exceptions(page):
             problems.append(f"{name}: exception: {errs[0][:300]}")
-        n = int(page.locator(N_SLIDER).get_attribute("value"))
+        n = int(settled_value(page, f"() => document.querySelector('{N_SLIDER}').getAttribute('value')"))
         if n != preset.experiment.N:
             problems.append(f"{name}: the N slider shows {n}, the preset says {preset.experiment.N}")
     assert not problems, "\n".join(problems)
