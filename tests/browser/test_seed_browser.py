@@ -30,7 +30,9 @@ def screenshot(page, path) -> None:
     size = page.viewport_size
     height = page.evaluate(f"() => document.querySelector('{MAIN}').scrollHeight")
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 100, 12_000)})
-    page.wait_for_timeout(800)  # plotly redraws at the new size
+    # a chart whose box changed with the viewport is redrawn at its new width before the shot
+    page.wait_for_function(f"""() => [...document.querySelectorAll('{MAIN} .js-plotly-plot')].every(gd =>
+        gd._fullLayout && Math.abs(gd._fullLayout.width - gd.getBoundingClientRect().width) < 1)""", timeout=30_000)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
 
