@@ -8,8 +8,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import N_SLIDER, exceptions, wait_for_app
+from tests.browser.conftest import N_SLIDER, exceptions, settled_value, wait_for_app
 
 QUERY = "N=9&H=4"  # small and fast; both differ from the defaults (N=30, H=16), so applying them is visible
 # url path -> (the page's title, its entry in the sidebar navigation); "" is the root, which opens the graph
@@ -54,7 +55,7 @@ def open_url(page, url: str) -> dict:
     wait_for_app(page)
     page.wait_for_timeout(WATCH_MS)
     wait_for_app(page)
-    return page.evaluate(STATE_JS)
+    return settled_value(page, STATE_JS)
 
 
 def query_of(url: str) -> dict:
@@ -92,14 +93,17 @@ def test_the_back_button_leaves_the_root_and_the_copied_link_reopens_the_page(ta
     page.goto("about:blank")
     open_url(page, f"{app_url}/?{QUERY}")
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Theory").click()
-    page.wait_for_url("**/theory?*")
+    page.wait_for_url("**/theory?*")  # the address changes at the click, before the page's run
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text("Theory: why the gradient vanishes",
+                                                                        timeout=30_000)
     wait_for_app(page)
-    state = page.evaluate(STATE_JS)
+    state = settled_value(page, STATE_JS)
     assert state["title"][:1] == ["Theory: why the gradient vanishes"] and state["n"] == "9", state
     page.go_back()  # to the graph, which the root became
     page.wait_for_url("**/graph?*")
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text("The unfolded graph", timeout=30_000)
     wait_for_app(page)
-    assert page.evaluate(STATE_JS)["title"][:1] == ["The unfolded graph"]
+    assert settled_value(page, STATE_JS)["title"][:1] == ["The unfolded graph"]
     page.go_back()  # out of the app: `/` is not in the history to bounce back from
     page.wait_for_url("about:blank")
 
