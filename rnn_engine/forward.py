@@ -51,16 +51,23 @@ def check_inputs(params: Params, x, s0=None) -> tuple[np.ndarray, np.ndarray]:
 
 def forward(params: Params, x, activation: str = "tanh", output: str = "sigmoid", s0=None) -> Trace:
     """Run the recurrence a(n) = W_x x(n) + W_s s(n-1) + b, s(n) = phi(a(n)) for n = 1..N."""
-    phi = get_activation(activation).phi
+    get_activation(activation)
     check_output(output)
     x, s0 = check_inputs(params, x, s0)
+    return unfold(params, x, activation, output, s0)
+
+
+def unfold(params: Params, x: np.ndarray, activation: str, output: str, s0: np.ndarray | None = None) -> Trace:
+    """forward for inputs already checked (training's batches come from a checked Dataset):
+    x finite float64 (N, B, D), s0 (B, H) or None for zeros."""
+    phi = get_activation(activation).phi
     N, B, D = x.shape
     H = params.H
     # The input projection for all steps at once: one (N*B, D) @ (D, H) product.
     a = (x.reshape(N * B, D) @ params.W_x.T).reshape(N, B, H)  # (N, B, H)
     a += params.b
     s = np.empty((N + 1, B, H))  # (N+1, B, H)
-    s[0] = s0
+    s[0] = 0.0 if s0 is None else s0
     W_sT = params.W_s.T  # (H, H)
     recurrent = np.empty((B, H))  # (B, H) W_s s(n-1), one buffer for every step
     with np.errstate(over="ignore", invalid="ignore"):

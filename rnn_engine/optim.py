@@ -64,6 +64,9 @@ def global_norm(grads: Params) -> float:
     """||g|| = sqrt(sum over all entries of g^2), computed without overflow for finite g."""
     arrays = [v for _, v in grads.items()]
     with np.errstate(invalid="ignore", over="ignore"):
+        total = sum(float(np.vdot(v, v)) for v in arrays)
+        if 1e-280 < total < np.inf:  # the sum of squares neither overflowed nor underflowed
+            return float(np.sqrt(total))
         m = max((float(np.max(np.abs(v))) if v.size else 0.0) for v in arrays)
         if not np.isfinite(m) or m == 0.0:
             if any(np.isnan(v).any() for v in arrays):

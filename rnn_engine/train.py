@@ -14,6 +14,7 @@ the batches one longer run would have drawn.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
@@ -22,7 +23,7 @@ import numpy as np
 from rnn_engine.activations import check_output, get_activation
 from rnn_engine.backward import READOUTS, backward, check_truncate
 from rnn_engine.checks import as_array, whole_number
-from rnn_engine.forward import forward
+from rnn_engine.forward import forward, unfold
 from rnn_engine.init import check_seed
 from rnn_engine.losses import check_loss, loss_and_grad
 from rnn_engine.optim import (
@@ -159,8 +160,13 @@ def batch_indices(t: int, M: int, B: int, seed: int) -> np.ndarray:
     B = min(int(B), int(M))
     per_epoch = M // B
     epoch, i = divmod(int(t), per_epoch)
-    order = np.random.default_rng([int(seed), epoch]).permutation(M)  # (M,)
-    return order[i * B : (i + 1) * B]  # (B,)
+    return _epoch_order(int(seed), epoch, int(M))[i * B : (i + 1) * B]  # (B,)
+
+
+@functools.lru_cache(maxsize=8)
+def _epoch_order(seed: int, epoch: int, M: int) -> np.ndarray:
+    """The shuffled order of the M samples in one epoch: (M,), read-only (drawn once per epoch)."""
+    return _frozen(np.random.default_rng([seed, epoch]).permutation(M))
 
 
 def _take(data_t: np.ndarray, idx: np.ndarray, readout: str) -> np.ndarray:
@@ -351,7 +357,7 @@ def train(
         t_b = _take(data.t_train, idx, readout)  # (B, K) or (N, B, K)
         gamma_t = learning_rate(t, config.learning_rate, config.schedule, config.step_every,
                                 config.factor, config.decay)
-        trace = forward(params, x_b, activation, output)
+        trace = unfold(params, x_b, activation, output)  # x_b comes from the checked Dataset
         res = backward(params, trace, t_b, loss, readout, truncate, contributions=False)
         g_norm = global_norm(res.grads)
         row = dict(iteration=t, loss=res.loss, val_loss=np.nan, grad_norm=g_norm,
@@ -400,7 +406,8 @@ def train(
         # 4. validation with theta(t+1)
         last = i == config.iterations - 1
         if validate and ((t + 1) % config.validate_every == 0 or last):
-            y_v, z_v = _predict(params, data.x_val, activation, output)
+            val = unfold(params, data.x_val, activation, output)  # x_val comes from the checked Dataset
+            y_v, z_v = val.y, val.z  # (N, M_val, K) each
             row["val_loss"] = _loss_from(z_v, y_v, data.t_val, loss, output, readout)
             if classify:
                 row["val_accuracy"] = accuracy(y_v, data.t_val, output, readout)

@@ -107,3 +107,11 @@ def test_global_norm_does_not_overflow_and_reports_nonfinite():
     assert global_norm(inf) == np.inf
     _, before, did = clip_by_global_norm(inf, 1.0)
     assert before == np.inf and not did
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-150, 1.0, 1e150])
+def test_global_norm_is_exact_from_vanishing_to_huge(scale):
+    """Vanishing gradients are the subject: a norm of 1e-200 must not underflow to 0 (nor 1e150 overflow)."""
+    g = Params.unchecked(np.full((2, 1), 3 * scale), np.full((2, 2), 4 * scale), np.zeros(2), np.zeros((1, 2)),
+                         np.zeros(1))
+    assert global_norm(g) == pytest.approx(np.sqrt(2 * 9 + 4 * 16) * scale, rel=1e-14)
