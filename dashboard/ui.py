@@ -71,8 +71,9 @@ def chart(fig: go.Figure, name: str, key: str | None = None) -> None:
     shown, height = fig, "content"
     if fig.layout.height is None:
         height = th.look(look).height
-        if look == "projector":  # big type on a page narrower than a slide: shrink or wrap long titles
-            shown = th.fit_text(go.Figure(fig), PROJECTOR_CHART_WIDTH // 2 ** _columns_around(), height, look)
+    if look == "projector":  # big type on a page narrower than a slide: shrink or wrap long titles
+        shown = th.fit_text(go.Figure(fig), PROJECTOR_CHART_WIDTH // 2 ** _columns_around(),
+                            fig.layout.height or height, look)
     st.plotly_chart(shown, width="stretch", height=height, config=th.plotly_config(name), key=key,
                     theme=None)  # theme=None: our template, not Streamlit's
     st.session_state.setdefault(FIGURES_KEY, {})[name] = fig

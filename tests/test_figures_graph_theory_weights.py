@@ -50,17 +50,22 @@ def node_labels(fig) -> list[str]:
 
 # --- unfolded graph ---------------------------------------------------------------------------------------
 def test_drawn_steps_all_for_short_sequences_and_bounded_for_long_ones():
+    max_full, head, tail = graph.LIMITS["screen"]
     assert graph.drawn_steps(1) == [1]
-    assert graph.drawn_steps(24) == list(range(1, 25))
-    d = graph.drawn_steps(1000, 500)
-    assert d[:3] == [1, 2, 3] and d[-1] == 1000 and 500 in d
-    assert len(d) <= graph.HEAD + graph.TAIL + 1
-    assert 5 in graph.drawn_steps(1000, 5)  # a single elided step (4) is drawn instead of a "… 1 step …" gap
-    assert 4 in graph.drawn_steps(1000, 5)
+    assert graph.drawn_steps(max_full) == list(range(1, max_full + 1))
+    assert len(graph.drawn_steps(max_full + 1)) < max_full + 1
+    d = graph.drawn_steps(60, 30)
+    assert d[:head] == list(range(1, head + 1)) and d[-tail:] == list(range(61 - tail, 61)) and 30 in d
+    assert len(d) == head + tail + 1
+    d = graph.drawn_steps(1000, 500)  # four-digit labels: wider nodes, fewer of them
+    assert d[0] == 1 and d[-1] == 1000 and 500 in d and len(d) < head + tail + 1
+    h = graph.limits(1000)[1]
+    assert h + 1 in graph.drawn_steps(1000, h + 2)  # a single elided step is drawn instead of a "1 step" gap
 
 
 def test_describe_drawn_names_drawn_and_elided_steps():
-    assert graph.describe_drawn(1000, graph.drawn_steps(1000, 500)) == "steps 1–3, 500, 993–1000 drawn; 4–499, 501–992 elided"
+    assert graph.describe_drawn(1000, [1, 2, 500, 996, 997, 998, 999, 1000]) == \
+        "steps 1–2, 500, 996–1000 drawn; 3–499, 501–995 elided"
     assert graph.describe_drawn(5, [1, 2, 3, 4, 5]) == "all 5 steps drawn"
 
 
@@ -72,8 +77,8 @@ def test_graph_at_N_1000_draws_a_bounded_number_of_steps_with_the_selected_one()
     assert drawn == graph.drawn_steps(1000, 500) and len(drawn) <= 12
     assert "s(500)" in labels and "a(500)" in labels and "x(500)" in labels
     # The elision labels account for every step that is not drawn.
-    gaps = [a["text"] for a in fig.layout.annotations if a.text and "…" in a.text]
-    assert sum(int(t.split()[1].split("<br>")[0]) for t in gaps) == 1000 - len(drawn)
+    gaps = [a.text for a in fig.layout.annotations if a.name == "elided"]
+    assert sum(int(t.split("<br>")[0]) for t in gaps) == 1000 - len(drawn)
     assert "<b>500</b>" in fig.layout.xaxis.ticktext
     assert "500" in fig.layout.xaxis.title.text and "elided" in fig.layout.xaxis.title.text
     # The highlight band sits behind step 500's column.

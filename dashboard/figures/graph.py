@@ -20,16 +20,21 @@ from plotly.colors import sample_colorscale
 
 from dashboard import theme as th
 
-MAX_FULL = 24  # up to this many steps every step is drawn (screen look)
-HEAD, TAIL = 3, 8  # otherwise: the first HEAD steps, the last TAIL steps and the selected one
-# (max_full, head, tail) per look: the projector's big nodes need fewer columns on a page
-LIMITS = {"screen": (MAX_FULL, HEAD, TAIL), "projector": (12, 2, 5)}
 ROWS = {"x": 0.0, "a": 1.0, "s": 2.0, "y": 3.0, "L": 4.0}
 ROW_NAMES = {"screen": ("input x(n)", "pre-activation a(n)", "state s(n)", "read-out y(n)", "loss"),
              "projector": ("x(n)", "a(n)", "s(n)", "y(n)", "loss")}
-# Sizes in px per look: node diameter, node label, small label, node outline, colour-bar thickness, edge widths
-SIZES = {"screen": dict(node=44, label=12, small=11, outline=1.4, bar=16, wmin=1.2, wmax=7.0),
-         "projector": dict(node=72, label=20, small=18, outline=2.5, bar=30, wmin=2.5, wmax=12.0)}
+# Node labels are set in the look's own text size (th.font_size), so the nodes grow to hold them, and the
+# number of columns drawn follows from the width of a node: ROOM is the plot width (px) each look is laid out
+# for. Screen: a ~1040 px chart beside the sidebar. Projector: between a 1920x1080 slide (~1600 px: nodes
+# with air between them) and the ~1420 px chart of a 1920 px wide browser in projector mode (~1120 px:
+# nodes almost touching).
+ROOM = {"screen": 780, "projector": 1250}
+PAD_EM, GAP_EM = 0.5, 0.6  # space inside a node around its label, and between neighbouring nodes (in em)
+ARROW_EM = 0.8  # at least this much of every vertical arrow shows between two rows of nodes (in em)
+# Advance widths (em) of Arial / Liberation Sans for the characters of the node labels; others count 0.556.
+ADVANCE = {**dict.fromkeys("sxyL", 0.5), "(": 0.333, ")": 0.333, "ℓ": 0.42, "…": 1.0}
+# Line sizes in px per look: node outline, edge widths
+SIZES = {"screen": dict(outline=1.4, wmin=1.2, wmax=7.0), "projector": dict(outline=2.5, wmin=2.5, wmax=12.0)}
 NO_GRADIENT = "#bbbbbb"  # edges where exactly zero gradient flows (truncated, or no loss read)
 OVERFLOW = th.OKABE_ITO[3]  # edges whose gradient overflowed to inf / NaN
 HIGHLIGHT = "rgba(230, 159, 0, 0.16)"  # Okabe-Ito orange, behind the selected step
@@ -78,9 +83,34 @@ def colour_range(g: EdgeGradients) -> tuple[float, float]:
     return s.lo, s.hi
 
 
+def label_em(text: str) -> float:
+    """Width of a node label in em (Arial's advance widths)."""
+    return sum(ADVANCE.get(c, 0.556) for c in text)
+
+
+def node_px(N: int, theme: str = "screen") -> float:
+    """Diameter (px) of a node: the widest label of an N-step graph, a(N), in the look's text size, plus padding."""
+    return (label_em(f"a({N})") + PAD_EM) * th.font_size(theme)
+
+
+def limits(N: int, theme: str = "screen") -> tuple[int, int, int]:
+    """(max_full, head, tail): up to max_full steps all are drawn; beyond, the first `head`, the last `tail`
+    and the selected step, each elided run of steps taking one column. As many columns as ROOM holds nodes
+    of the size the labels of an N-step graph need (s(0), head, gap, selected, gap, tail).
+    """
+    columns = int(ROOM[theme] // (node_px(N, theme) + GAP_EM * th.font_size(theme)))
+    ends = max(2, columns - 5)  # head + tail
+    head = max(1, ends // 3)
+    return columns - 1, head, ends - head
+
+
+# (max_full, head, tail) per look for graphs of up to 99 steps (labels up to a(99)); the page asks for max_full
+LIMITS = {theme: limits(99, theme) for theme in th.THEMES}
+
+
 def drawn_steps(N: int, selected: int | None = None, theme: str = "screen") -> list[int]:
     """The steps n in 1..N that are drawn: all of them for N <= max_full, else head + selected + tail."""
-    max_full, head, tail = LIMITS[theme]
+    max_full, head, tail = limits(N, theme)
     if N <= max_full:
         return list(range(1, N + 1))
     keep = set(range(1, head + 1)) | set(range(N - tail + 1, N + 1))
@@ -179,7 +209,8 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
         raise ValueError(f"selected step must be in 1..{N}; got {selected}.")
     drawn = drawn_steps(N, selected, theme)
     size = SIZES[theme]
-    node_px = size["node"]
+    font = th.font_size(theme)  # node labels in the look's text size, like the tick labels
+    node = node_px(N, theme)
     scale = _Scale(edge_values(g), theme)
 
     # Columns: s(0) at 0, then each drawn step; a gap column wherever steps are elided.
@@ -230,7 +261,7 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
         annotations.append(dict(
             x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
             arrowhead=2, arrowsize=float(np.clip(2.4 / width, 0.4, 1.3)), arrowwidth=width, arrowcolor=color,
-            standoff=node_px / 2 + 1, startstandoff=node_px / 2 + 1,
+            standoff=node / 2 + 1, startstandoff=node / 2 + 1,
         ))
     # Faint edges that carry no gradient at all: read-outs where no loss is read.
     for n in drawn:
@@ -250,9 +281,9 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
     fig.add_trace(go.Scatter(
         x=mx, y=my, mode="markers", name="edges", showlegend=False, hoverinfo="text",
         hovertext=[e[5] for e in edges],
-        marker=dict(size=node_px * 0.5, opacity=0, color=mz, colorscale=th.MAGNITUDE_SCALE,
-                    cmin=scale.lo, cmax=scale.hi,
-                    colorbar=dict(title=dict(text="log₁₀ ‖gradient‖", side="right"), thickness=size["bar"])),
+        marker=dict(size=node * 0.5, opacity=0, color=mz, colorscale=th.MAGNITUDE_SCALE,
+                    cmin=scale.lo, cmax=scale.hi,  # the colour bar: the look's thickness and text (template)
+                    colorbar=dict(title=dict(text="log₁₀ ‖gradient‖", side="right"))),
     ))
 
     # Nodes.
@@ -279,8 +310,8 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
     fig.add_trace(go.Scatter(
         x=nx, y=ny, mode="markers+text", text=label, textposition="middle center", showlegend=False,
         hoverinfo="text", hovertext=hover, name="nodes",
-        textfont=dict(size=size["small"] if max(drawn) >= 100 else size["label"]),
-        marker=dict(size=node_px, color=fill, line=dict(color="#333333", width=size["outline"])),
+        textfont=dict(size=font),
+        marker=dict(size=node, color=fill, line=dict(color="#333333", width=size["outline"])),
     ))
     # Loss nodes.
     read_drawn = [n for n in drawn if g.read[n - 1]]
@@ -290,26 +321,29 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
         for n in read_drawn:
             annotations.append(dict(x=col[n], y=ROWS["L"], ax=col[n], ay=ROWS["y"], xref="x", yref="y",
                                     axref="x", ayref="y", text="", showarrow=True, arrowhead=2, arrowwidth=1.5,
-                                    arrowcolor="#555555", standoff=node_px / 2 + 1, startstandoff=node_px / 2 + 1))
+                                    arrowcolor="#555555", standoff=node / 2 + 1, startstandoff=node / 2 + 1))
         fig.add_trace(go.Scatter(
             x=lx, y=[ROWS["L"]] * len(lx), mode="markers+text", showlegend=False, name="loss",
             text=[f"ℓ({n})" if many else "L" for n in read_drawn], textposition="middle center",
-            textfont=dict(size=size["label"], color="white"),
-            marker=dict(size=node_px, color="#333333", symbol="square"), hoverinfo="text",
+            textfont=dict(size=font, color="white"),
+            marker=dict(size=node, color="#333333", symbol="square"), hoverinfo="text",
             hovertext=[(f"<b>ℓ({n})</b>, the loss term read at step {n}; L = Σ ℓ(n) = {g.loss:.4g}" if many
                         else f"<b>L</b> = {g.loss:.4g}, read at step {n}") for n in read_drawn],
         ))
     # Elision labels.
     for gc, a, b in gaps:
         k = b - a + 1
-        annotations.append(dict(x=gc, y=ROWS["a"] - 0.05, xref="x", yref="y", showarrow=False,
-                                text=f"… {k}<br>step{'s' if k > 1 else ''} …", font=dict(size=size["small"], color="#555555")))
+        annotations.append(dict(x=gc, y=ROWS["a"] - 0.05, xref="x", yref="y", showarrow=False, name="elided",
+                                text=f"{k}<br>step{'s' if k > 1 else ''}", font=dict(size=font, color="#555555")))
 
     tickvals = [0.0] + [col[n] for n in drawn] + [gc for gc, _, _ in gaps]
     ticktext = ["0"] + [f"<b>{n}</b>" if n == selected else str(n) for n in drawn] + ["⋯" for _ in gaps]
     order = np.argsort(tickvals)
+    # Tall enough that every vertical arrow shows between two rows of nodes (5.2 rows, plus title and x axis).
+    height = int(np.ceil(5.2 * (node + ARROW_EM * font) + 8 * font))
     fig.update_layout(
         title=title, annotations=annotations, hovermode="closest",
+        height=height if height > th.look(theme).height else None,
         xaxis=dict(title=f"time step n  ({describe_drawn(N, drawn)})", tickvals=[tickvals[i] for i in order],
                    ticktext=[ticktext[i] for i in order], range=[-0.6, max(ncols, 8) - 0.4], showgrid=False, zeroline=False,
                    fixedrange=True),
@@ -338,7 +372,8 @@ def overview(state_grad: np.ndarray, drawn: list[int], selected: int | None = No
     ))
     fig.add_trace(go.Scatter(
         x=drawn, y=["drawn in the graph"] * len(drawn), mode="markers", showlegend=False, name="drawn",
-        marker=dict(symbol="line-ns", size=14, line=dict(width=2, color="#555555")),
+        marker=dict(symbol="line-ns", size=th.font_size(theme), line=dict(width=max(2.0, th.line_width(theme) / 2),
+                                                                          color="#555555")),
         hovertemplate="step %{x} is drawn in the graph<extra></extra>",
     ))
     if selected is not None:

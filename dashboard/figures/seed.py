@@ -98,12 +98,12 @@ def confusion_matrix(counts: np.ndarray, class_names, title: str, theme: str = "
              for j in range(2)] for i in range(2)]
     hover = [[f"true {names[i]}, predicted {names[j]}<br>{int(C[i, j])} of {int(totals[i, 0])} "
               f"true {names[i]} ({100 * rate[i, j]:.1f} %)" for j in range(2)] for i in range(2)]
-    big = theme == "projector"
     fig = go.Figure(go.Heatmap(
         z=rate, x=names, y=names, zmin=0, zmax=1, colorscale=th.MAGNITUDE_SCALE, text=text,
-        texttemplate="%{text}", textfont=dict(size=30 if big else 20), customdata=hover,
+        # the four numbers are what the chart says: set in the look's title size; the colour bar is the look's
+        texttemplate="%{text}", textfont=dict(size=th.look(theme).title), customdata=hover,
         hovertemplate="%{customdata}<extra></extra>",
-        colorbar=dict(title=dict(text="share of row", side="right"), tickformat=".0%", thickness=16 if big else 12),
+        colorbar=dict(title=dict(text="share of row", side="right"), tickformat=".0%"),
     ))
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_xaxes(showgrid=False, type="category", side="bottom")

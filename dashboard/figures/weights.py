@@ -11,7 +11,10 @@ import plotly.graph_objects as go
 from dashboard import theme as th
 from dashboard.figures.common import finish, sub
 
-NUMBERS_MAX = 12  # numbers printed in the cells up to this many rows and columns
+# Numbers are printed in the cells, in the look's text size, up to this many rows and columns: "-0.55" is
+# 2.3 em wide, so a projector cell needs ~80 px (6 columns of the square W_s in its ~600 px page column; a
+# slide has room for more) and a screen cell ~40 px (12 columns in ~500 px).
+NUMBERS_MAX = {"screen": 12, "projector": 6}
 
 
 def labels(symbol: str, count: int) -> list[str]:
@@ -31,14 +34,21 @@ def heatmap(W: np.ndarray, rows: list[str], cols: list[str], name: str, title: s
         raise ValueError(f"labels do not fit the matrix: {len(rows)} rows and {len(cols)} columns for shape {W.shape}.")
     finite = W[np.isfinite(W)]
     top = zmax if zmax else (float(np.abs(finite).max()) if finite.size else 1.0) or 1.0
-    numbers = max(R, C) <= NUMBERS_MAX
+    th.look(theme)  # validates the name
+    numbers = max(R, C) <= NUMBERS_MAX[theme]
     big = theme == "projector"
+    # The colour bar takes the look's thickness and text from the template. Beside a square matrix, which is
+    # centred in whatever width the chart gets, a vertical bar would sit at the far edge of the figure: there
+    # it lies under the matrix (at the bottom of the figure, which makes room for it), centred, at any width.
+    colorbar = dict(title=dict(text="weight", side="right"))
+    if square:
+        colorbar.update(orientation="h", x=0.5, xanchor="center", yref="container", y=0, yanchor="bottom", len=0.5)
     fig = go.Figure(go.Heatmap(
         z=W, x=cols, y=rows, colorscale=th.DIVERGING_SCALE, zmid=0.0, zmin=-top, zmax=top,
         xgap=1, ygap=1,
         texttemplate="%{z:.2f}" if numbers else None,
-        textfont=dict(size=(18 if big else 12) if max(R, C) <= 8 else (14 if big else 10)),
-        colorbar=dict(title=dict(text="weight", side="right"), thickness=20 if big else 14),
+        textfont=dict(size=th.font_size(theme)),  # the numbers in the cells: the look's text size
+        colorbar=colorbar,
         hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
