@@ -17,12 +17,13 @@ LEAKY_SLOPE = 0.01  # slope of leaky_relu for a < 0
 class Activation:
     """phi(a) and phi'(a), the latter written with the already computed s = phi(a).
 
-    phi(a, out=None) writes into out when given (the forward loop reuses s(n)'s row).
+    phi(a, out=None) and dphi(a, s, out=None) write into out when given (forward writes s(n) in
+    place; backward reuses one buffer for phi' and delta).
     """
 
     name: str
     phi: Callable[..., np.ndarray]  # (a, out=None) -> phi(a)
-    dphi: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (a, s) -> phi'(a) as a new array (backward reuses it)
+    dphi: Callable[..., np.ndarray]  # (a, s, out=None) -> phi'(a)
     gamma: float  # max over a of phi'(a)
     formula: str  # for captions
 
@@ -40,24 +41,46 @@ def _identity(a, out=None):
     return out
 
 
-def _one_minus_square(s):
-    """tanh'(a) = 1 - s^2, with one temporary."""
-    out = np.square(s)
+def _tanh_prime(a, s, out=None):
+    """tanh'(a) = 1 - s^2."""
+    out = np.square(s, out=out)
     return np.subtract(1.0, out, out=out)
+
+
+def _sigmoid_prime(a, s, out=None):
+    """sigmoid'(a) = s (1 - s)."""
+    out = np.subtract(1.0, s, out=out)
+    return np.multiply(s, out, out=out)
+
+
+def _step(a, low: float, out=None):
+    """1 where a > 0, else low: relu' (low = 0) and leaky_relu' (low = LEAKY_SLOPE)."""
+    if out is None:
+        out = np.empty_like(a)
+    out.fill(low)
+    out[a > 0] = 1.0
+    return out
+
+
+def _ones(a, s, out=None):
+    if out is None:
+        return np.ones_like(a)
+    out.fill(1.0)
+    return out
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("tanh", np.tanh, lambda a, s: _one_minus_square(s), 1.0, "φ(a) = tanh(a), φ′ = 1 − s²"),
-        Activation("sigmoid", _sigmoid, lambda a, s: s * (1.0 - s), 0.25, "φ(a) = 1/(1+e⁻ᵃ), φ′ = s(1 − s)"),
-        Activation("relu", lambda a, out=None: np.maximum(a, 0.0, out=out), lambda a, s: (a > 0).astype(np.float64),
+        Activation("tanh", np.tanh, _tanh_prime, 1.0, "φ(a) = tanh(a), φ′ = 1 − s²"),
+        Activation("sigmoid", _sigmoid, _sigmoid_prime, 0.25, "φ(a) = 1/(1+e⁻ᵃ), φ′ = s(1 − s)"),
+        Activation("relu", lambda a, out=None: np.maximum(a, 0.0, out=out), lambda a, s, out=None: _step(a, 0.0, out),
                    1.0, "φ(a) = max(a, 0), φ′ = [a > 0]"),
-        Activation("linear", _identity, lambda a, s: np.ones_like(a), 1.0, "φ(a) = a, φ′ = 1"),
+        Activation("linear", _identity, _ones, 1.0, "φ(a) = a, φ′ = 1"),
         Activation(
             "leaky_relu",
             lambda a, out=None: np.maximum(a, LEAKY_SLOPE * a, out=out),  # slope < 1: max(a, 0.01a)
-            lambda a, s: np.where(a > 0, 1.0, LEAKY_SLOPE),
+            lambda a, s, out=None: _step(a, LEAKY_SLOPE, out),
             1.0,
             "φ(a) = max(a, 0.01a), φ′ = 1 or 0.01",
         ),

@@ -20,6 +20,7 @@ from rnn_engine.checks import as_array
 from rnn_engine.forward import Trace
 from rnn_engine.losses import check_loss, loss_and_grad
 from rnn_engine.params import Params
+from rnn_engine.scratch import scratch
 
 READOUTS = ("last", "all")
 CHUNK_ELEMENTS = 2**18  # per-step (H, P) weight-gradient products formed at once: about 2 MB
@@ -72,7 +73,7 @@ def _frobenius(v: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", flat, flat))
 
 
-def _weight_grad(delta: np.ndarray, u: np.ndarray, shares: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def _weight_grad(delta: np.ndarray, u: np.ndarray, shares: bool, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     """dL/dW = sum_n delta(n)^T u(n) for (N, B, H) delta and (N, B, P) u, and, if shares,
     each step's share ||delta(n)^T u(n)||_F as an (N,) array.
 
@@ -93,7 +94,7 @@ def _weight_grad(delta: np.ndarray, u: np.ndarray, shares: bool) -> tuple[np.nda
     dW = np.zeros((H, P))  # (H, P)
     norms = np.empty(N)  # (N,)
     chunk = max(1, CHUNK_ELEMENTS // (H * P))
-    products = np.empty((min(chunk, N), H, P))  # (chunk, H, P) delta(n)^T u(n)
+    products = scratch(f"dL/d{name} products", (min(chunk, N), H, P))  # (chunk, H, P) delta(n)^T u(n)
     for lo in range(0, N, chunk):
         M = products[: min(chunk, N - lo)]
         np.matmul(delta[lo : lo + chunk].transpose(0, 2, 1), u[lo : lo + chunk], out=M)
@@ -196,23 +197,24 @@ def backward(
         if readout == "last":
             L, dz = loss_and_grad(trace.z[N - 1], trace.y[N - 1], t, loss, trace.output)  # dz: (B, K)
             dW_y = dz.T @ trace.s[N]  # (K, H)
-            dLds = np.empty((N, B, H))  # (N, B, H) dL/ds(n), n = 1..N; written below step by step
+            dLds = scratch("dLds", (N, B, H))  # (N, B, H) dL/ds(n), n = 1..N; written below step by step
             dLds[: N - k] = 0.0  # outside the truncation window
             np.matmul(dz, W_y, out=dLds[N - 1])  # dl_N/ds(N)
         else:
             L, dz = loss_and_grad(trace.z.reshape(N * B, K), trace.y.reshape(N * B, K), t.reshape(N * B, K),
                                   loss, trace.output)  # dz: (N*B, K)
             dW_y = dz.T @ trace.s[1:].reshape(N * B, H)  # (K, H)
-            dLds = (dz @ W_y).reshape(N, B, H)  # (N, B, H) dl_n/ds(n); below + W_s^T delta(n+1)
+            dLds = scratch("dLds", (N, B, H))  # (N, B, H) dl_n/ds(n); below + W_s^T delta(n+1)
+            np.matmul(dz, W_y, out=dLds.reshape(N * B, H))
         db_y = dz.sum(axis=0)  # (K,)
 
-        dphi = act.dphi(trace.a, trace.s[1:])  # (N, B, H) phi'(a(n)), a new array
+        dphi = act.dphi(trace.a, trace.s[1:], out=scratch("delta", (N, B, H)))  # (N, B, H) phi'(a(n))
         if readout == "all" and k < N:
             dLds, delta = _truncated_every_step(dLds, dphi, W_s, k)
         else:
             delta = dphi  # (N, B, H) overwritten step by step with dL/da(n) = phi'(a(n)) * dL/ds(n)
             delta[: N - k] = 0.0  # outside the truncation window (readout="last")
-            carried = np.empty((B, H))  # (B, H) W_s^T delta(n)
+            carried = scratch("carried", (B, H))  # (B, H) W_s^T delta(n)
             for n in range(N - 1, N - 1 - k, -1):  # two or three calls per step, none allocates
                 np.multiply(delta[n], dLds[n], out=delta[n])
                 if n > N - k:
@@ -223,8 +225,8 @@ def backward(
                         np.add(dLds[n - 1], carried, out=dLds[n - 1])  # + dl_(n-1)/ds(n-1)
 
         s0_grad = delta[0] @ W_s  # (B, H) dL/ds(0); zero when truncation stops short of step 1
-        dW_s, W_s_shares = _weight_grad(delta, trace.s[:-1], contributions)  # (H, H), s(n-1)
-        dW_x, W_x_shares = _weight_grad(delta, trace.x, contributions)  # (H, D)
+        dW_s, W_s_shares = _weight_grad(delta, trace.s[:-1], contributions, "W_s")  # (H, H), s(n-1)
+        dW_x, W_x_shares = _weight_grad(delta, trace.x, contributions, "W_x")  # (H, D)
         delta_sum = np.ones(B) @ delta  # (N, H) sum over the batch of delta(n) (faster than .sum(axis=1))
         db = delta_sum.sum(axis=0)  # (H,)
 
