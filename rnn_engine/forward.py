@@ -14,6 +14,7 @@ import numpy as np
 from rnn_engine.activations import check_output, get_activation, readout
 from rnn_engine.checks import as_array
 from rnn_engine.params import Params
+from rnn_engine.scratch import scratch
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,16 +58,22 @@ def forward(params: Params, x, activation: str = "tanh", output: str = "sigmoid"
     return unfold(params, x, activation, output, s0)
 
 
-def unfold(params: Params, x: np.ndarray, activation: str, output: str, s0: np.ndarray | None = None) -> Trace:
+def unfold(params: Params, x: np.ndarray, activation: str, output: str, s0: np.ndarray | None = None,
+           reuse: bool = False) -> Trace:
     """forward for inputs already checked (training's batches come from a checked Dataset):
-    x finite float64 (N, B, D), s0 (B, H) or None for zeros."""
+    x finite float64 (N, B, D), s0 (B, H) or None for zeros.
+
+    reuse=True writes a(n) and s(n) into this thread's scratch buffers: the trace is then valid only
+    until the next such call (a training iteration's trace, used once).
+    """
     phi = get_activation(activation).phi
     N, B, D = x.shape
     H = params.H
     # The input projection for all steps at once: one (N*B, D) @ (D, H) product.
-    a = (x.reshape(N * B, D) @ params.W_x.T).reshape(N, B, H)  # (N, B, H)
+    a = scratch("a", (N, B, H)) if reuse else np.empty((N, B, H))  # (N, B, H)
+    np.matmul(x.reshape(N * B, D), params.W_x.T, out=a.reshape(N * B, H))
     a += params.b
-    s = np.empty((N + 1, B, H))  # (N+1, B, H)
+    s = scratch("s", (N + 1, B, H)) if reuse else np.empty((N + 1, B, H))  # (N+1, B, H)
     s[0] = 0.0 if s0 is None else s0
     W_sT = params.W_s.T  # (H, H)
     recurrent = np.empty((B, H))  # (B, H) W_s s(n-1), one buffer for every step
