@@ -11,6 +11,7 @@ per-step overhead dominates (H <= 64), at least 70% of the matmul floor where ma
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -111,23 +112,36 @@ def main():
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     repeats = 3 if args.quick else 7
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load} (timings are only comparable on a quiet machine)")
     try:
         import torch  # noqa: F401
         have_torch = True
     except ImportError:
         have_torch = False
         print("(torch not importable: `pip install torch==2.13.0` adds the PyTorch column)")
-    print(f"{'H':>4} {'N':>4} {'B':>3} | {'ours ms':>9} | {'torch ms':>9} {'ours/torch':>10} | {'floor ms':>9} {'floor/ours':>10}")
+    print(f"{'H':>4} {'N':>4} {'B':>3} | {'ours ms':>9} | {'torch ms':>9} {'ours/torch':>10} | {'floor ms':>9} "
+          f"{'floor/ours':>10} | target")
+    missed = []
     for H, N, B in LECTURE + LARGE:
         p, x, t = make(H, N, B)
         ours_t = best_of(lambda p=p, x=x, t=t: ours(p, x, t), repeats if H < 512 else 3)
         floor_t = matmul_floor(H, N, B, repeats if H < 512 else 3)
         torch_t = torch_time(H, N, B, p, x, t, repeats if H < 512 else 3) if have_torch else float("nan")
+        if H <= 64:  # per-step overhead dominates: at most half of PyTorch's time
+            ratio, ok, target = ours_t / torch_t, ours_t / torch_t <= 0.5, "ours/torch <= 0.5"
+        else:  # large matrices: at least 70% of the matmul floor
+            ratio, ok, target = floor_t / ours_t, floor_t / ours_t >= 0.7, "floor/ours >= 0.7"
+        verdict = "n/a (no torch)" if np.isnan(ratio) else ("met" if ok else "MISSED")
+        if verdict == "MISSED":
+            missed.append(f"H={H} N={N} B={B}: {target}, got {ratio:.2f}")
         print(f"{H:>4} {N:>4} {B:>3} | {ours_t * 1e3:9.2f} | {torch_t * 1e3:9.2f} {ours_t / torch_t:10.2f} | "
-              f"{floor_t * 1e3:9.2f} {floor_t / ours_t:10.2f}")
+              f"{floor_t * 1e3:9.2f} {floor_t / ours_t:10.2f} | {target}: {verdict}")
+    print("targets missed: " + ("; ".join(missed) if missed else "none"))
     print()
     for H, N, B in [(16, 50, 32), (64, 100, 32)]:
         print(f"training 300 iterations at H={H}, N={N}, B={B}: {training_time(H, N, B):.2f} s")
+    print("load average afterwards: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":
