@@ -7,6 +7,8 @@ per-step overhead dominates (H <= 64), at least 70% of the matmul floor where ma
 
     python benchmarks/engine.py            # all sizes
     python benchmarks/engine.py --quick    # fewer repeats
+    python benchmarks/engine.py --threads 1 --cpu-time   # on a busy machine: one BLAS/torch thread,
+                                                         # process CPU time instead of wall time
 """
 from __future__ import annotations
 
@@ -24,16 +26,20 @@ from rnn_engine import Params, backward, forward  # noqa: E402
 
 LECTURE = [(16, 10, 1), (16, 100, 32), (64, 100, 32), (64, 200, 64), (128, 100, 32), (128, 200, 64)]
 LARGE = [(512, 200, 64)]
+THREADS = 0  # --threads: 0 leaves numpy's and torch's own choice
 D, K = 8, 4
+
+
+CLOCK = time.perf_counter  # --cpu-time: time.process_time
 
 
 def best_of(fn, repeats: int) -> float:
     fn()  # warm up
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return min(times)
 
 
@@ -73,7 +79,8 @@ def matmul_floor(H, N, B, repeats) -> float:
 def torch_time(H, N, B, p, x, t, repeats):
     import torch
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if THREADS:
+        torch.set_num_threads(THREADS)
     P = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in p.items()}
     X = torch.tensor(x, dtype=torch.float64)
     T = torch.tensor(t, dtype=torch.float64)
@@ -102,15 +109,26 @@ def training_time(H, N, B, iterations=300):
     p, x, t = make(H, N, 4 * B)
     data = Dataset(x_train=x, t_train=t, x_val=None, t_val=None, readout="last", classification=False)
     cfg = TrainConfig(iterations=iterations, batch_size=B, learning_rate=0.01, validate_every=10**9)
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     train(p, data, activation="tanh", output="sigmoid", loss="sse", config=cfg)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--threads", type=int, default=0, help="BLAS and torch threads (default: the libraries' own)")
+    ap.add_argument("--cpu-time", action="store_true", help="process CPU time instead of wall-clock time")
     args = ap.parse_args()
+    global CLOCK, THREADS
+    if args.cpu_time:
+        CLOCK = time.process_time
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        THREADS = args.threads
+        threadpool_limits(limits=args.threads)
+    print(f"threads: {args.threads or 'library default'}; clock: {'process CPU' if args.cpu_time else 'wall'} time")
     repeats = 3 if args.quick else 7
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"load average (1, 5, 15 min): {load} (timings are only comparable on a quiet machine)")
