@@ -69,10 +69,12 @@ def unfold(params: Params, x: np.ndarray, activation: str, output: str, s0: np.n
     phi = get_activation(activation).phi
     N, B, D = x.shape
     H = params.H
-    # The input projection for all steps at once: one (N*B, D) @ (D, H) product.
+    # W_x x(n) + b for all steps at once, as one product [x(n), 1] @ [W_x, b]^T (no pass over a for b).
+    x1 = np.empty((N * B, D + 1))  # (N*B, D+1)
+    x1[:, :D] = x.reshape(N * B, D)
+    x1[:, D] = 1.0
     a = scratch("a", (N, B, H)) if reuse else np.empty((N, B, H))  # (N, B, H)
-    np.matmul(x.reshape(N * B, D), params.W_x.T, out=a.reshape(N * B, H))
-    a += params.b
+    np.matmul(x1, np.column_stack([params.W_x, params.b]).T, out=a.reshape(N * B, H))
     s = scratch("s", (N + 1, B, H)) if reuse else np.empty((N + 1, B, H))  # (N+1, B, H)
     s[0] = 0.0 if s0 is None else s0
     W_sT = params.W_s.T  # (H, H)
