@@ -70,7 +70,7 @@ def check_truncate(truncate, N: int) -> int:
 def _frobenius(v: np.ndarray) -> np.ndarray:
     """||v[n]||_F for each n of an (N, ...) array."""
     flat = v.reshape(v.shape[0], -1)
-    return np.sqrt(np.einsum("ij,ij->i", flat, flat))
+    return np.sqrt(np.vecdot(flat, flat))
 
 
 def _weight_grad(delta: np.ndarray, u: np.ndarray, shares: bool, name: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -95,10 +95,11 @@ def _weight_grad(delta: np.ndarray, u: np.ndarray, shares: bool, name: str) -> t
     norms = np.empty(N)  # (N,)
     chunk = max(1, CHUNK_ELEMENTS // (H * P))
     products = scratch(f"dL/d{name} products", (min(chunk, N), H, P))  # (chunk, H, P) delta(n)^T u(n)
+    ones = np.ones(min(chunk, N))  # (chunk,) sum over the steps as one matrix-vector product
     for lo in range(0, N, chunk):
         M = products[: min(chunk, N - lo)]
         np.matmul(delta[lo : lo + chunk].transpose(0, 2, 1), u[lo : lo + chunk], out=M)
-        dW += M.sum(axis=0)
+        dW += (ones[: len(M)] @ M.reshape(len(M), H * P)).reshape(H, P)
         norms[lo : lo + chunk] = _frobenius(M)
     return dW, norms
 

@@ -14,7 +14,7 @@ import numpy as np
 from rnn_engine.activations import check_output, get_activation, readout
 from rnn_engine.checks import as_array
 from rnn_engine.params import Params
-from rnn_engine.scratch import scratch
+from rnn_engine.scratch import recycled
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,13 +58,11 @@ def forward(params: Params, x, activation: str = "tanh", output: str = "sigmoid"
     return unfold(params, x, activation, output, s0)
 
 
-def unfold(params: Params, x: np.ndarray, activation: str, output: str, s0: np.ndarray | None = None,
-           reuse: bool = False) -> Trace:
+def unfold(params: Params, x: np.ndarray, activation: str, output: str, s0: np.ndarray | None = None) -> Trace:
     """forward for inputs already checked (training's batches come from a checked Dataset):
     x finite float64 (N, B, D), s0 (B, H) or None for zeros.
 
-    reuse=True writes a(n) and s(n) into this thread's scratch buffers: the trace is then valid only
-    until the next such call (a training iteration's trace, used once).
+    a(n) and s(n) go into recycled buffers: memory of an earlier trace that nothing refers to any more.
     """
     phi = get_activation(activation).phi
     N, B, D = x.shape
@@ -73,11 +71,11 @@ def unfold(params: Params, x: np.ndarray, activation: str, output: str, s0: np.n
     x1 = np.empty((N * B, D + 1))  # (N*B, D+1)
     x1[:, :D] = x.reshape(N * B, D)
     x1[:, D] = 1.0
-    a = scratch("a", (N, B, H)) if reuse else np.empty((N, B, H))  # (N, B, H)
+    a = recycled((N, B, H))  # (N, B, H)
     np.matmul(x1, np.column_stack([params.W_x, params.b]).T, out=a.reshape(N * B, H))
-    s = scratch("s", (N + 1, B, H)) if reuse else np.empty((N + 1, B, H))  # (N+1, B, H)
+    s = recycled((N + 1, B, H))  # (N+1, B, H)
     s[0] = 0.0 if s0 is None else s0
-    W_sT = params.W_s.T  # (H, H)
+    W_sT = np.ascontiguousarray(params.W_s.T)  # (H, H) contiguous: BLAS is faster than on the transposed view
     recurrent = np.empty((B, H))  # (B, H) W_s s(n-1), one buffer for every step
     with np.errstate(over="ignore", invalid="ignore"):
         for n in range(N):  # three calls per step, none of which allocates

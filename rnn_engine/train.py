@@ -357,7 +357,7 @@ def train(
         t_b = _take(data.t_train, idx, readout)  # (B, K) or (N, B, K)
         gamma_t = learning_rate(t, config.learning_rate, config.schedule, config.step_every,
                                 config.factor, config.decay)
-        trace = unfold(params, x_b, activation, output, reuse=True)  # x_b: from the checked Dataset
+        trace = unfold(params, x_b, activation, output)  # x_b: from the checked Dataset
         res = backward(params, trace, t_b, loss, readout, truncate, contributions=False)
         g_norm = global_norm(res.grads)
         row = dict(iteration=t, loss=res.loss, val_loss=np.nan, grad_norm=g_norm,

@@ -1,4 +1,4 @@
-"""Backward's reused scratch buffers never leak into results, and threads do not share them."""
+"""Reused buffers never leak into results: backward's scratch, forward's recycled trace arrays, across threads."""
 import sys
 import threading
 
@@ -51,6 +51,72 @@ def test_threads_running_at_once_get_the_results_of_running_alone():
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(problems))]
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible, in the middle of every call
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not wrong
+
+
+# --- forward's recycled result buffers ---------------------------------------------------------------------
+
+def inputs(seed, N=12, B=5, H=7, D=3):
+    rng = np.random.default_rng(seed)
+    p = Params(rng.normal(size=(H, D)), rng.normal(size=(H, H)) / np.sqrt(H), rng.normal(size=H),
+               rng.normal(size=(2, H)), rng.normal(size=2))
+    return p, rng.normal(size=(N, B, D))
+
+
+@pytest.mark.parametrize("keep", ["trace", "a", "s", "view of s", "view of a view"])
+def test_a_later_forward_never_overwrites_an_earlier_trace_still_referred_to(keep):
+    p1, x1 = inputs(1)
+    tr = forward(p1, x1)
+    a_then, s_then = tr.a.copy(), tr.s.copy()
+    held = {"trace": lambda t: t, "a": lambda t: t.a, "s": lambda t: t.s, "view of s": lambda t: t.s[1:],
+            "view of a view": lambda t: t.s[1:].reshape(-1)[3:]}[keep](tr)
+    del tr  # only `held` refers to the buffers now
+    p2, x2 = inputs(2)
+    for _ in range(3):
+        forward(p2, x2)  # same shapes: would take the earlier buffers if they were free
+    if keep in ("trace", "a"):
+        got = held if keep == "a" else held.a
+        np.testing.assert_array_equal(got, a_then)
+    if keep != "a":
+        expect = {"trace": s_then, "s": s_then, "view of s": s_then[1:],
+                  "view of a view": s_then[1:].reshape(-1)[3:]}[keep]
+        np.testing.assert_array_equal(held.s if keep == "trace" else held, expect)
+
+
+def test_a_trace_nothing_refers_to_any_more_is_reused():
+    """The point of the buffers: the memory of a dropped trace is written again, not fresh memory."""
+    p, x = inputs(3)
+    first = forward(p, x)
+    addresses = (first.a.ctypes.data, first.s.ctypes.data)
+    del first
+    again = forward(p, x)
+    assert (again.a.ctypes.data, again.s.ctypes.data) == addresses
+
+
+def test_threads_running_forward_at_once_get_the_results_of_running_alone():
+    cases = [inputs(seed, N=40, B=8, H=16) for seed in range(4)]
+    alone = [(forward(p, x).a.copy(), forward(p, x).s.copy()) for p, x in cases]
+    wrong = []
+    start = threading.Barrier(len(cases))
+
+    def work(i):
+        start.wait()
+        held = []
+        for _ in range(25):
+            tr = forward(*cases[i])
+            held = [tr, *held[:2]]  # keep a few alive, drop older ones, as a caller might
+            wrong.extend(i for t in held if not (np.array_equal(t.a, alone[i][0]) and np.array_equal(t.s, alone[i][1])))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(cases))]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
     try:
         for th in threads:
             th.start()
