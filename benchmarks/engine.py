@@ -5,10 +5,15 @@ dL/ds(n) kept via retain_grad) when torch is importable, and the physical floor:
 BLAS needs for the same matrix products alone. Targets (issue 2): at most half PyTorch's time where
 per-step overhead dominates (H <= 64), at least 70% of the matmul floor where matrices are large.
 
-    python benchmarks/engine.py            # all sizes
-    python benchmarks/engine.py --quick    # fewer repeats
-    python benchmarks/engine.py --threads 1 --cpu-time   # on a busy machine: one BLAS/torch thread,
-                                                         # process CPU time instead of wall time
+    python benchmarks/engine.py                # all sizes, one BLAS and torch thread
+    python benchmarks/engine.py --quick        # fewer repeats
+    python benchmarks/engine.py --threads 0    # the libraries' own thread counts (2 on a 2-core machine)
+    python benchmarks/engine.py --cpu-time     # on a busy machine: process CPU time instead of wall time
+
+One thread is the default because it is how the dashboard runs the engine (dashboard/compute.py) and
+because it compares like with like: numpy's element-wise work (tanh, phi', the norms) runs on one core
+whatever BLAS does, so with two BLAS threads the floor gets a second core for its products that the
+rest of the work cannot use, and floor/ours measures that split rather than the engine.
 """
 from __future__ import annotations
 
@@ -34,13 +39,21 @@ CLOCK = time.perf_counter  # --cpu-time: time.process_time
 
 
 def best_of(fn, repeats: int) -> float:
-    fn()  # warm up
-    times = []
+    return best_in_turns({"fn": fn}, repeats)["fn"]
+
+
+def best_in_turns(works: dict, repeats: int) -> dict:
+    """Fastest time of each function, running them in turns (a, b, c, a, b, c, ...) so that a change in
+    the machine's load hits all of them alike."""
+    for fn in works.values():
+        fn()  # warm up
+    times = {name: [] for name in works}
     for _ in range(repeats):
-        t0 = CLOCK()
-        fn()
-        times.append(CLOCK() - t0)
-    return min(times)
+        for name, fn in works.items():
+            t0 = CLOCK()
+            fn()
+            times[name].append(CLOCK() - t0)
+    return {name: min(ts) for name, ts in times.items()}
 
 
 def make(H, N, B, seed=0):
@@ -56,17 +69,18 @@ def ours(p, x, t):
     return backward(p, forward(p, x, "tanh", "sigmoid"), t, "sse", "last")
 
 
-def matmul_floor(H, N, B, repeats) -> float:
-    """Time numpy's BLAS takes for the matrix products of forward + backward alone, at their shapes.
+def matmul_floor(H, N, B):
+    """The work whose time is the floor: what numpy's BLAS takes for the matrix products of forward + backward alone, at their shapes.
 
     Every product has two different operands, as in the engine: A @ A.T would let BLAS use syrk and do
     half the flops of dL/dW_s = sum_n delta(n) s(n-1)^T, understating the floor.
     """
     rng = np.random.default_rng(1)
     W = rng.normal(size=(H, H))  # (H, H) W_s
-    W_y = rng.normal(size=(K, H))  # (K, H)
+    W_yT = rng.normal(size=(H, K))  # (H, K) W_y^T
     s = rng.normal(size=(B, H))  # (B, H) one step's s(n-1) or delta(n)
-    states = rng.normal(size=(N * B, H))  # (N*B, H) s(0..N-1)
+    step = np.empty((B, H))  # (B, H) its product, written in place as the engine does
+    states = rng.normal(size=(N, B, H))  # (N, B, H) s(1..N); the read-out's fastest form is per step
     deltas = rng.normal(size=(N * B, H))  # (N*B, H) delta(1..N)
     xin = rng.normal(size=(N * B, D + 1))  # (N*B, D+1) [x(n), 1]
     W_xb = rng.normal(size=(D + 1, H))  # (D+1, H) [W_x, b]^T
@@ -75,17 +89,17 @@ def matmul_floor(H, N, B, repeats) -> float:
     def work():
         xin @ W_xb  # input projection W_x x(n) + b, all steps
         for _ in range(N):
-            s @ W  # forward recurrence W_s s(n-1)
-        states @ W_y.T  # read-out z(n) = W_y s(n), all steps
-        dz @ W_y  # dl_N/ds(N)
+            np.matmul(s, W, out=step)  # forward recurrence W_s s(n-1)
+        np.matmul(states, W_yT)  # read-out z(n) = W_y s(n), all steps
+        dz @ W_yT.T  # dl_N/ds(N)
         for _ in range(N):
-            s @ W  # backward recurrence W_s^T delta(n)
-        deltas.T @ states  # dL/dW_s
+            np.matmul(s, W, out=step)  # backward recurrence W_s^T delta(n)
+        deltas.T @ states.reshape(N * B, H)  # dL/dW_s
         deltas.T @ xin  # dL/dW_x and dL/db
-    return best_of(work, repeats)
+    return work
 
 
-def torch_time(H, N, B, p, x, t, repeats):
+def torch_work(H, N, B, p, x, t):
     import torch
 
     if THREADS:
@@ -109,7 +123,7 @@ def torch_time(H, N, B, p, x, t, repeats):
         loss = ((y - T) ** 2).sum()
         loss.backward()
         return torch.stack([st.grad.norm() for st in states])
-    return best_of(work, repeats)
+    return work
 
 
 def training_time(H, N, B, iterations=300):
@@ -126,7 +140,8 @@ def training_time(H, N, B, iterations=300):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--threads", type=int, default=0, help="BLAS and torch threads (default: the libraries' own)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS and torch threads (default 1, as the dashboard runs; 0: the libraries' own)")
     ap.add_argument("--cpu-time", action="store_true", help="process CPU time instead of wall-clock time")
     args = ap.parse_args()
     global CLOCK, THREADS
@@ -152,9 +167,12 @@ def main():
     missed = []
     for H, N, B in LECTURE + LARGE:
         p, x, t = make(H, N, B)
-        ours_t = best_of(lambda p=p, x=x, t=t: ours(p, x, t), repeats if H < 512 else 3)
-        floor_t = matmul_floor(H, N, B, repeats if H < 512 else 3)
-        torch_t = torch_time(H, N, B, p, x, t, repeats if H < 512 else 3) if have_torch else float("nan")
+        reps = repeats if H < 512 else 3
+        # ours and the floor in turns (both numpy's BLAS); torch apart, since the idle threads of one
+        # library's pool spin for a while and would slow the other down
+        best = best_in_turns({"ours": lambda p=p, x=x, t=t: ours(p, x, t), "floor": matmul_floor(H, N, B)}, reps)
+        ours_t, floor_t = best["ours"], best["floor"]
+        torch_t = best_of(torch_work(H, N, B, p, x, t), reps) if have_torch else float("nan")
         if H <= 64:  # per-step overhead dominates: at most half of PyTorch's time
             ratio, ok, target = ours_t / torch_t, ours_t / torch_t <= 0.5, "ours/torch <= 0.5"
         else:  # large matrices: at least 70% of the matmul floor

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_engine.activations import get_activation
-from rnn_engine.checks import as_array
+from rnn_engine.checks import as_array, whole_number
 from rnn_engine.forward import Trace
 from rnn_engine.losses import check_loss, loss_and_grad
 from rnn_engine.params import Params
@@ -62,9 +62,7 @@ def check_truncate(truncate, N: int) -> int:
     """k as an int in 1..N (None or k >= N: full BPTT)."""
     if truncate is None:
         return N
-    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
-        raise ValueError(f"truncate must be a whole number of steps >= 1 (or None for full BPTT); got {truncate!r}.")
-    return int(min(truncate, N))
+    return min(whole_number(truncate, "truncate", 1, meaning="steps back; None for full BPTT"), N)
 
 
 def _frobenius(v: np.ndarray) -> np.ndarray:

@@ -1,6 +1,8 @@
 """Tiny shape and value checks that fail with a message a student understands."""
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 
@@ -48,10 +50,13 @@ def as_array(value, name: str, shape: tuple, meaning: str) -> np.ndarray:
     return arr
 
 
-def whole_number(value, name: str, low: int) -> int:
-    """value as an int >= low (bools and floats such as 5.0 refused), or ValueError naming the field."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}; got {value!r}.")
+def whole_number(value, name: str, low: int, high: int | None = None, meaning: str = "") -> int:
+    """value as an int in low..high (bools and floats such as 5.0 refused), or ValueError naming the field."""
+    span = f">= {low}" if high is None else f"between {low} and {high}"
+    about = f" ({meaning})" if meaning else ""
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)
+            or value < low or (high is not None and value > high)):
+        raise ValueError(f"{name} must be a whole number {span}{about}; got {value!r}.")
     return int(value)
 
 

@@ -82,6 +82,7 @@ def unfold(params: Params, x: np.ndarray, activation: str, output: str, s0: np.n
             np.matmul(s[n], W_sT, out=recurrent)
             np.add(a[n], recurrent, out=a[n])
             phi(a[n], out=s[n + 1])
-        z = (s[1:].reshape(N * B, H) @ params.W_y.T).reshape(N, B, -1) + params.b_y  # (N, B, K)
+        z = np.matmul(s[1:], params.W_y.T)  # (N, B, K) step by step: BLAS is slower on one (N*B, H) x (H, K)
+        z += params.b_y
         y = readout(z, output)  # (N, B, K)
     return Trace(x=x, a=a, s=s, z=z, y=y, activation=activation, output=output)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rnn_engine.checks import whole_number
 from rnn_engine.features import FeatureSet, load_bundled
 
 MAX_ELEMENTS = 20_000_000  # N * M * D, about 160 MB of float64
@@ -102,8 +103,8 @@ def make_task(name: str, N: int, n_samples: int | None, seed: int = 0, **options
     """
     if not isinstance(name, str) or name not in TASKS:
         raise ValueError(f"unknown task {name!r}; choose one of: {', '.join(TASKS)}.")
-    N = _whole(N, "N", 1, "the number of steps")
-    seed = _whole(seed, "seed", 0, "the random seed")
+    N = whole_number(N, "N", 1, meaning="the number of steps")
+    seed = whole_number(seed, "seed", 0, meaning="the random seed")
     unknown = sorted(set(options) - set(OPTIONS[name]))
     if unknown:
         allowed = ", ".join(OPTIONS[name]) or "none"
@@ -111,11 +112,11 @@ def make_task(name: str, N: int, n_samples: int | None, seed: int = 0, **options
     opts = {**OPTIONS[name], **options}
     if name == "bird":
         if n_samples is not None and n_samples != 0:
-            n_samples = _whole(n_samples, "n_samples", 1, "the number of samples (None or 0: all)")
+            n_samples = whole_number(n_samples, "n_samples", 1, meaning="the number of samples (None or 0: all)")
     else:
         if n_samples is None:
             raise ValueError("n_samples must be a whole number >= 1 (the number of sequences); got None.")
-        n_samples = _whole(n_samples, "n_samples", 1, "the number of sequences")
+        n_samples = whole_number(n_samples, "n_samples", 1, meaning="the number of sequences")
     rng = np.random.default_rng(seed)
     return _MAKERS[name](N, n_samples, rng, **opts)
 
@@ -130,7 +131,7 @@ def split_task(task: Task, val_fraction: float = 0.25, seed: int = 0) -> tuple[T
     val_fraction = _real(val_fraction, "val_fraction")
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must lie strictly between 0 and 1; got {val_fraction}.")
-    seed = _whole(seed, "seed", 0, "the random seed")
+    seed = whole_number(seed, "seed", 0, meaning="the random seed")
     M = task.M
     if M < 2:
         raise ValueError(f"a split needs at least 2 samples; the task has n_samples = {M}.")
@@ -253,7 +254,7 @@ def _first_symbol(N: int, M: int, rng, n_symbols, noise) -> Task:
     Target at step N: one-hot of k. The symbol must be remembered for N - 1 steps while
     the distractor noise (standard deviation `noise`, default 0) is ignored.
     """
-    n_symbols = _whole(n_symbols, "n_symbols", 2, "the number of symbols", hi=100)
+    n_symbols = whole_number(n_symbols, "n_symbols", 2, 100, meaning="the number of symbols")
     noise = _nonneg(noise, "noise")
     _check_size(N, M, n_symbols)
     k = rng.integers(0, n_symbols, M)  # (M,)
@@ -298,16 +299,6 @@ _MAKERS = {"bird": _bird, "adding": _adding, "first_symbol": _first_symbol, "sin
 
 # ---------------------------------------------------------------------------
 # checks
-
-
-def _whole(value, name: str, lo: int, meaning: str, hi: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be a whole number ({meaning}); got {value!r}.")
-    value = int(value)
-    if value < lo or (hi is not None and value > hi):
-        rng_txt = f">= {lo}" if hi is None else f"between {lo} and {hi}"
-        raise ValueError(f"{name} must be {rng_txt} ({meaning}); got {value}.")
-    return value
 
 
 def _real(value, name: str) -> float:

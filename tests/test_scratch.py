@@ -40,17 +40,27 @@ def test_threads_running_at_once_get_the_results_of_running_alone():
     problems = [problem(seed, N=60, B=16, H=24) for seed in range(4)]
     alone = [snapshot(backward(*problem_i)) for problem_i in problems]
     wrong = []
-    start = threading.Barrier(len(problems))
 
     def work(i):
-        start.wait()
         for _ in range(25):
             got = snapshot(backward(*problems[i]))
             wrong.extend(name for name in got if not np.array_equal(got[name], alone[i][name]))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(problems))]
+    at_once(work, len(problems))
+    assert not wrong
+
+
+def at_once(work, n: int) -> None:
+    """work(0), ..., work(n-1) in n threads started together, switching as often as possible."""
+    start = threading.Barrier(n)
+
+    def run(i):
+        start.wait()
+        work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible, in the middle of every call
+    sys.setswitchinterval(1e-6)  # switch threads in the middle of every call
     try:
         for th in threads:
             th.start()
@@ -58,7 +68,6 @@ def test_threads_running_at_once_get_the_results_of_running_alone():
             th.join()
     finally:
         sys.setswitchinterval(interval)
-    assert not wrong
 
 
 # --- forward's recycled result buffers ---------------------------------------------------------------------
@@ -99,29 +108,3 @@ def test_a_trace_nothing_refers_to_any_more_is_reused():
     again = forward(p, x)
     assert (again.a.ctypes.data, again.s.ctypes.data) == addresses
 
-
-def test_threads_running_forward_at_once_get_the_results_of_running_alone():
-    cases = [inputs(seed, N=40, B=8, H=16) for seed in range(4)]
-    alone = [(forward(p, x).a.copy(), forward(p, x).s.copy()) for p, x in cases]
-    wrong = []
-    start = threading.Barrier(len(cases))
-
-    def work(i):
-        start.wait()
-        held = []
-        for _ in range(25):
-            tr = forward(*cases[i])
-            held = [tr, *held[:2]]  # keep a few alive, drop older ones, as a caller might
-            wrong.extend(i for t in held if not (np.array_equal(t.a, alone[i][0]) and np.array_equal(t.s, alone[i][1])))
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(cases))]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-    finally:
-        sys.setswitchinterval(interval)
-    assert not wrong
