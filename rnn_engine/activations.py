@@ -91,7 +91,7 @@ OUTPUTS = ("sigmoid", "linear", "softmax")
 
 
 def get_activation(name: str) -> Activation:
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of: {', '.join(ACTIVATIONS)}.")
     return ACTIVATIONS[name]
 

@@ -17,8 +17,8 @@ import numpy as np
 
 from rnn_engine.activations import get_activation
 from rnn_engine.checks import as_array, whole_number
-from rnn_engine.forward import Trace
-from rnn_engine.losses import check_loss, loss_and_grad
+from rnn_engine.forward import Trace, check_params
+from rnn_engine.losses import check_loss, check_target_values, loss_and_grad
 from rnn_engine.params import Params
 from rnn_engine.scratch import scratch
 
@@ -113,8 +113,7 @@ def jacobian_log(params: Params, trace: Trace, sample: int) -> tuple[np.ndarray,
     ds(n)/ds(n-1) = diag(phi'(a(n))) W_s;  ds(N)/ds(n) = J(N) J(N-1) ... J(n+1).
     """
     N, B, H = trace.a.shape
-    if not 0 <= sample < B:
-        raise ValueError(f"sample must be an index into the batch, 0..{B - 1}; got {sample}.")
+    sample = whole_number(sample, "sample", 0, B - 1, meaning="which sample of the batch the Jacobians follow")
     dphi = get_activation(trace.activation).dphi
     d = dphi(trace.a[:, sample], trace.s[1:, sample])  # (N, H) phi'(a(n))
     W_s = params.W_s
@@ -144,22 +143,21 @@ def jacobian_log(params: Params, trace: Trace, sample: int) -> tuple[np.ndarray,
 def _truncated_every_step(direct: np.ndarray, dphi: np.ndarray, W_s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Truncated BPTT with a loss at every step: (dL/ds(n), dL/da(n)), both (N, B, H).
 
-    All N loss terms are carried back one lag j at a time; term m reaches step m - j for
-    j = 0..k-1. direct: (N, B, H) dl_n/ds(n).
+    All N loss terms are carried back together, one lag j at a time: G_j(i) = dl_(i+j)/ds(i)
+    within the window, G_0 = dl_i/ds(i) = direct, G_(j+1)(i) = W_s^T (phi'(a(i+1)) * G_j(i+1)),
+    for j = 0..k-1 (term m reaches step m - j only if m - j >= 1). Then dL/ds = sum_j G_j and
+    dL/da = phi' * dL/ds: every term that reaches s(i) reaches a(i).
     """
     N, B, H = direct.shape
-    dLds = np.zeros((N, B, H))  # (N, B, H)
-    delta = np.zeros((N, B, H))  # (N, B, H)
-    G = direct  # (N, B, H) gradient of l_m at s(m-j)
-    for j in range(k):
-        reach = N - j  # terms m = j..N-1 reach step m - j
-        dLds[:reach] += G[j:]
-        dj = dphi[:reach] * G[j:]  # (reach, B, H)
-        delta[:reach] += dj
-        if j + 1 < k:
-            G = np.zeros_like(G)
-            G[j + 1 :] = (dj[1:].reshape(-1, H) @ W_s).reshape(-1, B, H)
-    return dLds, delta
+    dLds = direct.copy()  # (N, B, H) sum over j of G_j
+    G = np.empty((N, B, H))  # (N, B, H) G_j, rows 0..N-1-j in use
+    carried = dphi * direct  # (N, B, H) phi' * G_j
+    for j in range(1, k):
+        reach = N - j  # terms m = j..N-1 reach step i = m - j
+        np.matmul(carried[1 : reach + 1].reshape(-1, H), W_s, out=G[:reach].reshape(-1, H))
+        dLds[:reach] += G[:reach]
+        np.multiply(dphi[:reach], G[:reach], out=carried[:reach])
+    return dLds, dphi * dLds
 
 
 def backward(
@@ -181,8 +179,11 @@ def backward(
     jacobians=True also logs the spectral norms of ds(n)/ds(n-1) and ds(N)/ds(n) for one
     sample of the batch (it costs H^3 per step).
     """
+    check_params(params)
+    if not isinstance(trace, Trace):
+        raise ValueError(f"trace must be the Trace that forward(params, x) returns; got {type(trace).__name__}.")
     check_loss(loss, trace.output)
-    t = check_target(target, trace, readout)
+    t = check_target_values(check_target(target, trace, readout), loss)
     N, B, H = trace.a.shape
     K = trace.y.shape[2]
     k = check_truncate(truncate, N)

@@ -7,12 +7,25 @@ import numpy as np
 
 
 def as_float_array(value, name: str) -> np.ndarray:
-    """float64 copy of value, or ValueError naming the field."""
+    """float64 copy of value, or ValueError naming the field (None and complex numbers refused,
+    rather than read as NaN or silently losing their imaginary part)."""
     try:
-        arr = np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array of numbers; could not read it ({exc}).") from None
-    return arr
+        raise _unreadable(name, exc) from None
+    if raw.dtype.kind == "c":
+        raise ValueError(f"{name} holds complex numbers; every entry must be a real number.")
+    if value is None or (raw.dtype.kind == "O" and any(v is None for v in raw.flat)):
+        raise ValueError(f"{name} is missing (None) or has missing entries; expected an array of numbers.")
+    try:
+        return np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise _unreadable(name, exc) from None
+
+
+def _unreadable(name: str, exc: Exception) -> ValueError:
+    why = "its rows have different lengths" if "inhomogeneous" in str(exc) else str(exc)
+    return ValueError(f"{name} must be an array of numbers; could not read it ({why}).")
 
 
 def require_finite(arr: np.ndarray, name: str) -> np.ndarray:
@@ -58,6 +71,20 @@ def whole_number(value, name: str, low: int, high: int | None = None, meaning: s
             or value < low or (high is not None and value > high)):
         raise ValueError(f"{name} must be a whole number {span}{about}; got {value!r}.")
     return int(value)
+
+
+def real_number(value, name: str, low: float = -np.inf, high: float = np.inf,
+                low_open: bool = False, high_open: bool = False) -> float:
+    """value as a finite float within [low, high] (or open at either end), or ValueError naming the field."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if ok:
+        v = float(value)
+        ok = np.isfinite(v) and (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
+    if not ok:
+        lo = "" if low == -np.inf else f" {'>' if low_open else '>='} {low:g}"
+        hi = "" if high == np.inf else f"{' and' if lo else ''} {'<' if high_open else '<='} {high:g}"
+        raise ValueError(f"{name} must be a finite number{lo}{hi}; got {value!r}.")
+    return v
 
 
 def choice(value, name: str, options) -> str:

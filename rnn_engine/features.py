@@ -187,10 +187,17 @@ def _parse_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple]:
         ) from None
     if not text.strip():
         raise ValueError("the CSV file is empty; expected a header row and one row per sample.")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = []  # (line, cells) of every row that is not blank
     try:
-        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num, row))
     except csv.Error as exc:
+        if "end of data" in str(exc):
+            after = rows[-1][0] if rows else 0
+            raise ValueError(f'the CSV file ends inside a quoted field: a quote (") on line {after + 1} or later '
+                             f"is never closed.") from None
         raise ValueError(f"the CSV file cannot be read near line {reader.line_num}: {exc}.") from None
     if not rows:
         raise ValueError("the CSV file is empty (only blank lines); expected a header row and one row per sample.")
@@ -334,7 +341,7 @@ def _checked_set(X: np.ndarray, labels: np.ndarray, names: tuple, source: str) -
     """The checks every format shares: enough samples, both classes."""
     M = X.shape[0]
     if M < 2:
-        raise ValueError(f"the file holds {M} sample; expected at least 2 samples (rows).")
+        raise ValueError(f"the file holds {M} sample{'' if M == 1 else 's'}; expected at least 2 samples (rows).")
     n1 = int(labels.sum())
     if n1 == 0 or n1 == M:
         only = int(labels[0])

@@ -38,8 +38,16 @@ class Trace:
         return self.a.shape[1]
 
 
+def check_params(params) -> Params:
+    if not isinstance(params, Params):
+        raise ValueError(f"params must be a Params(W_x, W_s, b, W_y, b_y), e.g. from init_params; "
+                         f"got {type(params).__name__}.")
+    return params
+
+
 def check_inputs(params: Params, x, s0=None) -> tuple[np.ndarray, np.ndarray]:
     """x as (N, B, D) float64 and s(0) as (B, H), with clear messages."""
+    check_params(params)
     x = as_array(x, "x", (None, None, params.D), f"(N, B, D) = (steps, batch, {params.D} inputs)")
     N, B, _ = x.shape
     if N < 1 or B < 1:

@@ -15,27 +15,17 @@ Biases b, b_y start at zero.
 Order of the random draws, from the one rng = np.random.default_rng(seed): W_x, then W_y,
 then W_s. W_s comes last, so changing its scheme (glorot -> orthogonal -> identity) never
 changes the numbers in W_x and W_y; W_x and W_y are always drawn, even when the caller
-supplies W_x, so supplying a matrix does not shift the others either. Only "normal" draws
+supplies them, so supplying a matrix does not shift the others either. Only "normal" draws
 W_x and W_y from a different (Gaussian) distribution.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from rnn_engine.checks import as_matrix, whole_number
+from rnn_engine.checks import as_matrix, as_vector, real_number, whole_number
 from rnn_engine.params import Params
 
 INIT_SCHEMES = ("normal", "glorot", "orthogonal", "identity")
-
-
-def _non_negative(value, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number >= 0; got {value!r}.") from None
-    if isinstance(value, bool) or not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
-    return v
 
 
 def check_seed(seed) -> int:
@@ -83,25 +73,29 @@ def init_params(
     seed: int = 0,
     W_s=None,
     W_x=None,
+    W_y=None,
+    b=None,
+    b_y=None,
 ) -> Params:
     """theta(0) for D inputs, H state units and K outputs (see the module docstring).
 
-    W_s / W_x given explicitly replace the scheme's draw (shapes (H, H) / (H, D));
-    spectral_radius, if given, is applied to the final W_s, an explicit one included.
+    W_s, W_x, W_y given explicitly replace the scheme's draw (shapes (H, H), (H, D), (K, H)), and
+    b, b_y their zeros (shapes (H,), (K,)); spectral_radius, if given, is applied to the final W_s,
+    an explicit one included.
     """
     D = whole_number(D, "D", 1)
     H = whole_number(H, "H", 1)
     K = whole_number(K, "K", 1)
     if scheme not in INIT_SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of: {', '.join(INIT_SCHEMES)}.")
-    scale = _non_negative(scale, "scale")
+    scale = real_number(scale, "scale", 0.0)
     if spectral_radius is not None:
-        spectral_radius = _non_negative(spectral_radius, "spectral_radius")
+        spectral_radius = real_number(spectral_radius, "spectral_radius", 0.0)
     rng = np.random.default_rng(check_seed(seed))
 
     draw = gaussian if scheme == "normal" else glorot_uniform
     W_x_drawn = scale * draw(rng, H, D)  # (H, D), drawn even if W_x is given (fixed order)
-    W_y = scale * draw(rng, K, H)  # (K, H)
+    W_y_drawn = scale * draw(rng, K, H)  # (K, H), likewise
     if W_s is not None:
         W_s = as_matrix(W_s, "W_s", shape=(H, H), meaning=f"(H, H) = ({H}, {H})")
     elif scheme == "normal":
@@ -112,10 +106,10 @@ def init_params(
         W_s = scale * orthogonal(rng, H)  # (H, H)
     else:
         W_s = scale * np.eye(H)  # (H, H)
-    if W_x is not None:
-        W_x = as_matrix(W_x, "W_x", shape=(H, D), meaning=f"(H, D) = ({H}, {D})")
-    else:
-        W_x = W_x_drawn
+    W_x = W_x_drawn if W_x is None else as_matrix(W_x, "W_x", shape=(H, D), meaning=f"(H, D) = ({H}, {D})")
+    W_y = W_y_drawn if W_y is None else as_matrix(W_y, "W_y", shape=(K, H), meaning=f"(K, H) = ({K}, {H})")
+    b = np.zeros(H) if b is None else as_vector(b, "b", length=H, meaning=f"(H,) = ({H},)")
+    b_y = np.zeros(K) if b_y is None else as_vector(b_y, "b_y", length=K, meaning=f"(K,) = ({K},)")
     if spectral_radius is not None:
         W_s = rescale_spectral_radius(W_s, spectral_radius)
-    return Params(W_x=W_x, W_s=W_s, b=np.zeros(H), W_y=W_y, b_y=np.zeros(K))
+    return Params(W_x=W_x, W_s=W_s, b=b, W_y=W_y, b_y=b_y)

@@ -26,6 +26,15 @@ def check_loss(loss: str, output: str) -> str:
     return loss
 
 
+def check_target_values(t: np.ndarray, loss: str) -> np.ndarray:
+    """The cross-entropy losses read targets as probabilities: every entry in [0, 1]."""
+    if loss in ("bce", "ce") and not ((t >= 0.0) & (t <= 1.0)).all():
+        bad = t.flat[np.flatnonzero((t < 0.0) | (t > 1.0))[0]]
+        raise ValueError(f"loss {loss!r} needs targets between 0 and 1 (labels or probabilities); "
+                         f"the target holds {bad:g}. Use loss 'sse' or 'mse' for other targets.")
+    return t
+
+
 def loss_and_grad(z: np.ndarray, y: np.ndarray, t: np.ndarray, loss: str, output: str):
     """L and dL/dz for read-out terms stacked as (M, K) rows (M = samples x steps)."""
     M = z.shape[0]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnn_engine.checks import real_number, whole_number
 from rnn_engine.params import PARAM_NAMES, Params
 
 SCHEDULES = ("constant", "step", "exponential")
@@ -37,16 +38,15 @@ def learning_rate(
     decay: float = 0.99,
 ) -> float:
     """gamma(t): constant base; step base * factor^(t // step_every); exponential base * decay^t."""
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
-        raise ValueError(f"t must be a whole iteration number >= 0; got {t!r}.")
+    t = whole_number(t, "t", 0, meaning="the iteration")
+    base = real_number(base, "the learning rate gamma(0)", 0.0)
     if schedule == "constant":
-        return float(base)
+        return base
     if schedule == "step":
-        if isinstance(step_every, bool) or not isinstance(step_every, (int, np.integer)) or step_every < 1:
-            raise ValueError(f"step_every must be a whole number >= 1; got {step_every!r}.")
-        return float(base) * float(factor) ** (int(t) // int(step_every))
+        step_every = whole_number(step_every, "step_every", 1)
+        return base * real_number(factor, "factor", 0.0, low_open=True) ** (t // step_every)
     if schedule == "exponential":
-        return float(base) * float(decay) ** int(t)
+        return base * real_number(decay, "decay", 0.0, low_open=True) ** t
     raise ValueError(f"unknown schedule {schedule!r}; choose one of: {', '.join(SCHEDULES)}.")
 
 

@@ -14,13 +14,12 @@ same arrays.
 from __future__ import annotations
 
 import math
-import numbers
 import string
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rnn_engine.checks import whole_number
+from rnn_engine.checks import real_number, whole_number
 from rnn_engine.features import FeatureSet, load_bundled
 
 MAX_ELEMENTS = 20_000_000  # N * M * D, about 160 MB of float64
@@ -35,7 +34,7 @@ TASKS: dict[str, str] = {
 OPTIONS: dict[str, dict] = {  # allowed options and their defaults
     "bird": {"features": None, "standardize": True},
     "adding": {},
-    "first_symbol": {"n_symbols": 4, "noise": 0.0},
+    "first_symbol": {"n_symbols": 4, "noise": 0.0, "lag": None},
     "sine": {"period": 20.0, "noise": 0.1},
 }
 
@@ -79,6 +78,10 @@ class Task:
     def K(self) -> int:
         """Output size."""
         return self.target.shape[-1]
+
+    def __iter__(self):
+        """x, target = make_task(...): the (x, target) pair the contract's forward and backward take."""
+        return iter((self.x, self.target))
 
     def __eq__(self, other) -> bool:
         return (
@@ -128,9 +131,7 @@ def split_task(task: Task, val_fraction: float = 0.25, seed: int = 0) -> tuple[T
     """
     if not isinstance(task, Task):
         raise ValueError(f"task must be a Task from make_task; got {type(task).__name__}.")
-    val_fraction = _real(val_fraction, "val_fraction")
-    if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must lie strictly between 0 and 1; got {val_fraction}.")
+    val_fraction = real_number(val_fraction, "val_fraction", 0.0, 1.0, low_open=True, high_open=True)
     seed = whole_number(seed, "seed", 0, meaning="the random seed")
     M = task.M
     if M < 2:
@@ -248,26 +249,31 @@ def _adding(N: int, M: int, rng) -> Task:
     return Task("adding", x, target, "last", "sigmoid", "mse", False, desc, None)
 
 
-def _first_symbol(N: int, M: int, rng, n_symbols, noise) -> Task:
-    """x(1) = one-hot of a random symbol k in 0..n_symbols-1, x(n) = noise * N(0, I) for n > 1.
+def _first_symbol(N: int, M: int, rng, n_symbols, noise, lag) -> Task:
+    """The one-hot of a random symbol k in 0..n_symbols-1 at step N - lag (lag None: N - 1, i.e. at
+    step 1), x(n) = noise * N(0, I) at every other step.
 
-    Target at step N: one-hot of k. The symbol must be remembered for N - 1 steps while
-    the distractor noise (standard deviation `noise`, default 0) is ignored.
+    Target at step N: one-hot of k. The symbol must be remembered for `lag` steps while the
+    distractor noise (standard deviation `noise`, default 0) is ignored.
     """
     n_symbols = whole_number(n_symbols, "n_symbols", 2, 100, meaning="the number of symbols")
-    noise = _nonneg(noise, "noise")
+    noise = real_number(noise, "option noise", 0.0)
+    lag = N - 1 if lag is None else whole_number(lag, "option lag", 0, N - 1, meaning=f"steps to remember, N = {N}")
     _check_size(N, M, n_symbols)
     k = rng.integers(0, n_symbols, M)  # (M,)
     onehot = np.eye(n_symbols)[k]  # (M, n_symbols)
+    shown = N - 1 - lag  # code index of the step that shows the symbol
     x = np.zeros((N, M, n_symbols))  # (N, M, n_symbols)
-    x[0] = onehot
+    x[shown] = onehot
     if noise > 0 and N > 1:
-        x[1:] = noise * rng.standard_normal((N - 1, M, n_symbols))
+        others = np.arange(N) != shown  # (N,) every other step, in order (lag N - 1: steps 2..N)
+        x[others] = noise * rng.standard_normal((N - 1, M, n_symbols))
     names = tuple(string.ascii_uppercase[:n_symbols]) if n_symbols <= 26 else tuple(f"s{j}" for j in range(n_symbols))
     noisy = f", ignoring noise of size {noise:g} in between" if noise > 0 and N > 1 else ""
+    which = "first" if shown == 0 else f"symbol shown at step {shown + 1} of the"
     desc = (
-        f"Name the first of {N} inputs (one of {n_symbols} symbols) at the last step: it must be "
-        f"remembered for {_steps(N - 1)}{noisy}."
+        f"Name the {which} {N} inputs (one of {n_symbols} symbols) at the last step: it must be "
+        f"remembered for {_steps(lag)}{noisy}."
     )
     return Task("first_symbol", x, onehot, "last", "softmax", "ce", True, desc, names)
 
@@ -277,10 +283,8 @@ def _sine(N: int, M: int, rng, period, noise) -> Task:
 
     Code index n = 0..N-1 (step n+1); phase ~ U[0, 2 pi) per sample, e(n) ~ N(0, 1).
     """
-    period = _real(period, "period")
-    if not period > 0:
-        raise ValueError(f"option period must be a positive number of steps; got {period}.")
-    noise = _nonneg(noise, "noise")
+    period = real_number(period, "option period (steps per wave)", 0.0, low_open=True)
+    noise = real_number(noise, "option noise", 0.0)
     _check_size(N, M, 1)
     phase = rng.uniform(0.0, 2 * np.pi, M)  # (M,)
     n = np.arange(N + 1)[:, None]  # (N+1, 1)
@@ -299,19 +303,6 @@ _MAKERS = {"bird": _bird, "adding": _adding, "first_symbol": _first_symbol, "sin
 
 # ---------------------------------------------------------------------------
 # checks
-
-
-def _real(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number; got {value!r}.")
-    return float(value)
-
-
-def _nonneg(value, name: str) -> float:
-    value = _real(value, f"option {name}")
-    if value < 0:
-        raise ValueError(f"option {name} must be >= 0; got {value}.")
-    return value
 
 
 def _steps(k: int) -> str:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from rnn_engine.activations import check_output, get_activation
-from rnn_engine.backward import READOUTS, backward, check_truncate
-from rnn_engine.checks import as_array, whole_number
+from rnn_engine.backward import READOUTS, backward, check_target, check_truncate
+from rnn_engine.checks import as_array, real_number, whole_number
 from rnn_engine.forward import forward, unfold
 from rnn_engine.init import check_seed
-from rnn_engine.losses import check_loss, loss_and_grad
+from rnn_engine.losses import check_loss, check_target_values, loss_and_grad
 from rnn_engine.optim import (
     OPTIMIZERS,
     SCHEDULES,
@@ -43,17 +43,6 @@ CLIPS = ("none", "norm", "value")
 
 
 # configuration -----------------------------------------------------------------------------
-def _number_in(value, name: str, low: float, high: float = np.inf, low_open=False, high_open=False) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-    if ok:
-        v = float(value)
-        ok = np.isfinite(v) and (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
-    if not ok:
-        lo = f"{'>' if low_open else '>='} {low:g}"
-        hi = "" if high == np.inf else f" and {'<' if high_open else '<='} {high:g}"
-        raise ValueError(f"{name} must be a finite number {lo}{hi}; got {value!r}.")
-
-
 @dataclass(frozen=True)
 class TrainConfig:
     """One training run; field names double as widget and URL keys."""
@@ -78,26 +67,26 @@ class TrainConfig:
     def __post_init__(self):
         whole_number(self.iterations, "iterations", 1)
         whole_number(self.batch_size, "batch_size", 1)
-        _number_in(self.learning_rate, "learning_rate", 0.0)
+        real_number(self.learning_rate, "learning_rate", 0.0)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}.")
         whole_number(self.step_every, "step_every", 1)
-        _number_in(self.factor, "factor", 0.0, low_open=True)
-        _number_in(self.decay, "decay", 0.0, low_open=True)
+        real_number(self.factor, "factor", 0.0, low_open=True)
+        real_number(self.decay, "decay", 0.0, low_open=True)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}.")
-        _number_in(self.momentum, "momentum", 0.0, 1.0, high_open=True)
+        real_number(self.momentum, "momentum", 0.0, 1.0, high_open=True)
         if self.clip not in CLIPS:
             raise ValueError(f"unknown clip {self.clip!r}; choose one of: {', '.join(CLIPS)}.")
-        _number_in(self.clip_threshold, "clip_threshold", 0.0, low_open=True)
+        real_number(self.clip_threshold, "clip_threshold", 0.0, low_open=True)
         try:
             check_seed(self.seed)
         except ValueError:
             raise ValueError(f"seed must be a whole number >= 0; got {self.seed!r}.") from None
         whole_number(self.validate_every, "validate_every", 1)
-        _number_in(self.beta1, "beta1", 0.0, 1.0, high_open=True)
-        _number_in(self.beta2, "beta2", 0.0, 1.0, high_open=True)
-        _number_in(self.eps, "eps", 0.0, low_open=True)
+        real_number(self.beta1, "beta1", 0.0, 1.0, high_open=True)
+        real_number(self.beta2, "beta2", 0.0, 1.0, high_open=True)
+        real_number(self.eps, "eps", 0.0, low_open=True)
 
 
 # data --------------------------------------------------------------------------------------
@@ -177,13 +166,9 @@ def _take(data_t: np.ndarray, idx: np.ndarray, readout: str) -> np.ndarray:
 def loss_value(params: Params, x, t, activation="tanh", output="sigmoid", loss="sse", readout="last") -> float:
     """L(theta) on (x, t), forward only: x (N, B, D), t (B, K) or (N, B, K)."""
     check_loss(loss, output)
-    y, z = _predict(params, x, activation, output)
-    return _loss_from(z, y, t, loss, output, readout)
-
-
-def _predict(params, x, activation, output):
     trace = forward(params, x, activation, output)
-    return trace.y, trace.z  # (N, B, K) each
+    t = check_target_values(check_target(t, trace, readout), loss)
+    return _loss_from(trace.z, trace.y, t, loss, output, readout)
 
 
 def _loss_from(z, y, t, loss, output, readout) -> float:
@@ -332,6 +317,9 @@ def train(
             f"D = {params.D} and K = {params.K}."
         )
     check_truncate(truncate, N)
+    check_target_values(data.t_train, loss)
+    if data.has_validation:
+        check_target_values(data.t_val, loss)
     if state is None:
         state = init_opt_state(params, config.optimizer)
     elif not isinstance(state, OptState) or state.optimizer != config.optimizer:
@@ -411,6 +399,11 @@ def train(
             row["val_loss"] = _loss_from(z_v, y_v, data.t_val, loss, output, readout)
             if classify:
                 row["val_accuracy"] = accuracy(y_v, data.t_val, output, readout)
+            if not np.isfinite(row["val_loss"]):  # the training loss is finite, the validation one not
+                exploded_what = f"validation loss became {_describe(row['val_loss'])} after the update"
+                log.add(**row)
+                exploded_at = t
+                break
         log.add(**row)
 
         if callback is not None:

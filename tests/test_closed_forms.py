@@ -27,7 +27,7 @@ PHI = {  # phi and phi', written independently of rnn_engine.activations
     "linear": (lambda a: a, lambda a: np.ones_like(a)),
     "leaky_relu": (lambda a: np.where(a > 0, a, 0.01 * a), lambda a: np.where(a > 0, 1.0, 0.01)),
 }
-GAMMA = {"tanh": 1.0, "sigmoid": 0.25}  # max phi'
+GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0, "leaky_relu": 1.0}  # max phi'
 
 
 # The seed example -------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def jacobian_matrices(params, trace, sample, activation):
     return [np.diag(dphi(trace.a[n, sample])) @ params.W_s for n in range(trace.N)]
 
 
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+@pytest.mark.parametrize("activation", list(PHI))
 @pytest.mark.parametrize("scale", [0.5, 1.0, 3.0])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_jacobian_norms_obey_the_bound(activation, scale, seed):

@@ -73,6 +73,9 @@ WRONG_SHAPES = [
     ("b_y", np.zeros((1, K))),
     ("W_x", "not numbers"),
     ("W_s", [[1.0, 2.0], [3.0]]),  # ragged
+    ("W_x", None),  # would read as NaN
+    ("b", [1.0, None, 2.0, 3.0]),
+    ("W_s", np.eye(H) * (1 + 1j)),  # the imaginary part would be dropped
 ]
 
 
@@ -103,6 +106,8 @@ BAD_X = {
     "inf": with_value(X, np.inf),
     "-inf": with_value(X, -np.inf),
     "text": "x",
+    "complex": X + 1j,
+    "None": None,
 }
 
 
@@ -152,7 +157,7 @@ def test_bad_target(readout, name):
 # names and truncate --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["softplus", "Tanh", "", None])
+@pytest.mark.parametrize("value", ["softplus", "Tanh", "", None, ["tanh"], 1])
 def test_unknown_activation(value):
     raises_naming("activation", lambda: forward(params(), X, activation=value))
 
@@ -211,7 +216,7 @@ def test_params_from_another_network():
     raises_naming("params", lambda: backward(other, trace, T_LAST))
 
 
-@pytest.mark.parametrize("sample", [-1, B, B + 3])
+@pytest.mark.parametrize("sample", [-1, B, B + 3, "0", 0.5, True, None])
 def test_jacobian_sample_out_of_range(sample):
     trace = forward(params(), X)
     raises_naming("sample", lambda: backward(params(), trace, T_LAST, jacobians=True, sample=sample))
@@ -227,3 +232,58 @@ def test_gradcheck_bad_inputs_are_named():
     raises_naming("target", lambda: gradcheck(params(), X, T_ALL))
     raises_naming("truncate", lambda: gradcheck(params(), X, T_LAST, truncate=0))
     raises_naming("s0", lambda: gradcheck(params(), X, T_LAST, s0=S0[:1]))
+
+
+@pytest.mark.parametrize("bad", ["W", {"W_x": 1}, None])
+def test_not_params_or_not_a_trace(bad):
+    raises_naming("params", lambda: forward(bad, X))
+    raises_naming("params", lambda: backward(bad, forward(params(), X), T_LAST))
+    with pytest.raises(ValueError, match=r"^trace must be the Trace"):
+        backward(params(), bad, T_LAST)
+
+
+@pytest.mark.parametrize("loss, output", [("bce", "sigmoid"), ("bce", "softmax"), ("ce", "softmax"), ("ce", "sigmoid")])
+@pytest.mark.parametrize("value", [-0.5, 1.5, 5.0])
+def test_cross_entropy_targets_outside_0_1(loss, output, value):
+    trace = forward(params(), X, output=output)
+    with pytest.raises(ValueError, match=rf"loss '{loss}' needs targets between 0 and 1.*holds {value:g}"):
+        backward(params(), trace, with_value(T_LAST, value), loss=loss)
+
+
+def test_squared_losses_take_any_finite_target():
+    trace = forward(params(), X, output="linear")
+    assert np.isfinite(backward(params(), trace, 5.0 + T_LAST, loss="mse").loss)
+
+
+# loss_value and learning_rate ------------------------------------------------------------------
+
+@pytest.mark.parametrize("readout, target", [("last", np.zeros((B + 1, K))), ("last", np.zeros((1, 1))),
+                                             ("last", with_value(T_LAST, np.nan)), ("all", T_LAST),
+                                             ("last", "a")])
+def test_loss_value_checks_its_target(readout, target):
+    from rnn_engine import loss_value
+
+    raises_naming("target", lambda: loss_value(params(), X, target, readout=readout))
+
+
+def test_loss_value_checks_readout_and_target_range():
+    from rnn_engine import loss_value
+
+    raises_naming("readout", lambda: loss_value(params(), X, T_LAST, readout="first"))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        loss_value(params(), X, T_LAST + 1.0, output="sigmoid", loss="bce")
+    assert loss_value(params(), X, T_LAST) == backward(params(), forward(params(), X), T_LAST).loss
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    (dict(base=-1.0), "learning rate"), (dict(base=np.nan), "learning rate"), (dict(base="0.1"), "learning rate"),
+    (dict(t=-1), "t"), (dict(t=1.0), "t"),
+    (dict(schedule="step", factor=0.0), "factor"), (dict(schedule="step", step_every=0), "step_every"),
+    (dict(schedule="exponential", decay=-0.5), "decay"), (dict(schedule="cosine"), "schedule"),
+])
+def test_learning_rate_bad_arguments(kwargs, field):
+    from rnn_engine import learning_rate
+
+    args = {"t": 3, "base": 0.1, **kwargs}
+    with pytest.raises(ValueError, match=rf"\b{field}\b"):
+        learning_rate(**args)

@@ -103,6 +103,8 @@ def test_uploaded_file_object():
         ("a,,label\n1,2,0\n3,4,1\n", ["column 2", "no name"]),
         ("label\n0\n1\n", ["only the 'label' column", "feature"]),
         ("a,label,LABEL\n1,0,0\n2,1,1\n", ["2 columns named 'label'"]),
+        ('a,label\n1,0\n"2,1\n3,0\n', ["quote", "line 3", "never closed"]),  # not "1 fields"
+        ('a,label\n"1"x,0\n2,1\n', ["line 2", "expected after"]),
     ],
 )
 def test_malformed_csv(text, words):

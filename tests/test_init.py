@@ -70,6 +70,15 @@ def test_explicit_W_s_overrides_and_is_rescaled():
     np.testing.assert_allclose(q.W_s, W / 2.0)
 
 
+def test_every_parameter_can_be_given_explicitly():
+    rng = np.random.default_rng(7)
+    W_x, W_y, b, b_y = rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4)
+    p = init_params(2, 3, 4, seed=5, W_x=W_x, W_y=W_y, b=b, b_y=b_y)
+    for name, given in dict(W_x=W_x, W_y=W_y, b=b, b_y=b_y).items():
+        np.testing.assert_array_equal(getattr(p, name), given)
+    np.testing.assert_array_equal(p.W_s, init_params(2, 3, 4, seed=5).W_s)  # the draw order is kept
+
+
 @pytest.mark.parametrize(
     "kwargs, field",
     [
@@ -77,6 +86,8 @@ def test_explicit_W_s_overrides_and_is_rescaled():
         (dict(scale=-1.0), "scale"), (dict(seed=-3), "seed"), (dict(spectral_radius=np.nan), "spectral_radius"),
         (dict(W_s=np.ones((3, 3))), "W_s"), (dict(W_x=np.ones((2, 3))), "W_x"),
         (dict(W_s=[[1.0, np.inf], [0.0, 1.0]]), "W_s"),
+        (dict(W_y=np.ones((2, 2))), "W_y"), (dict(b=np.ones(3)), "b"), (dict(b_y=[np.nan]), "b_y"),
+        (dict(scale="1.0"), "scale"),
     ],
 )
 def test_bad_input_names_the_field(kwargs, field):

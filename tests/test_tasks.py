@@ -163,6 +163,37 @@ def test_first_symbol_target_is_first_input(N):
     assert len(set(clean.target.argmax(axis=1))) == 4
 
 
+@pytest.mark.parametrize("N, lag", [(1, 0), (10, 0), (10, 3), (10, 9), (1000, 250)])
+def test_first_symbol_over_a_chosen_lag(N, lag):
+    task = make_task("first_symbol", N, 50, seed=4, lag=lag, noise=0.2)
+    shown = N - 1 - lag  # code index of the step that shows the symbol
+    np.testing.assert_array_equal(task.x[shown], task.target)
+    assert f"remembered for {lag} step" in task.description
+    others = np.delete(task.x, shown, axis=0).reshape(N - 1, 50 * task.D)  # (N-1, M*D)
+    assert (others != 0).any(axis=1).all()  # noise at every other step, before the symbol too
+    clean = make_task("first_symbol", N, 50, seed=4, lag=lag)
+    assert (np.delete(clean.x, shown, axis=0) == 0).all()
+
+
+def test_first_symbol_default_lag_is_n_minus_1_and_unchanged():
+    default = make_task("first_symbol", 12, 20, seed=1, noise=0.3)
+    assert default == make_task("first_symbol", 12, 20, seed=1, noise=0.3, lag=11)
+    np.testing.assert_array_equal(default.x[0], default.target)
+
+
+@pytest.mark.parametrize("lag", [-1, 10, 2.0, "3", True])
+def test_first_symbol_bad_lag(lag):
+    with pytest.raises(ValueError, match=r"option lag must be a whole number between 0 and 9"):
+        make_task("first_symbol", 10, 5, lag=lag)
+
+
+@pytest.mark.parametrize("name", ["bird", "adding", "first_symbol", "sine"])
+def test_a_task_unpacks_into_x_and_target(name):
+    task = make_task(name, 6, 8 if name != "bird" else None, seed=0)
+    x, target = task
+    assert x is task.x and target is task.target
+
+
 # --- sine -------------------------------------------------------------------------
 
 

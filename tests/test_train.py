@@ -63,6 +63,30 @@ def test_explosion_stops_cleanly_with_a_message():
     assert len(frame["loss"]) == h.iterations_done and "state_grad_norm_60" in frame
 
 
+def test_a_validation_loss_that_overflows_stops_the_run_and_says_so():
+    """Training sequences short enough to stay finite, validation ones long enough to overflow."""
+    rng = np.random.default_rng(0)
+    N = 400
+    x = np.zeros((N, 16, 1))  # (N, M, 1): the first 5 steps are the training sequence, then silence
+    x[-5:] = rng.normal(size=(5, 16, 1))
+    x_val = rng.normal(size=(N, 8, 1)) + 5.0  # driven at every step
+    data = Dataset(x, rng.normal(size=(16, 1)), x_val, rng.normal(size=(8, 1)))
+    p = init_params(1, 3, 1, W_s=2.0 * np.eye(3), seed=0)
+    r = train(p, data, activation="linear", output="linear",
+              config=TrainConfig(iterations=20, batch_size=16, learning_rate=1e-12))
+    h = r.history
+    assert np.isfinite(h.loss).all()  # the training loss never blew up ...
+    assert h.exploded_at == 0 and h.iterations_done == 1  # ... the validation loss did, at once
+    assert h.exploded_what.startswith("validation loss became") and not np.isfinite(h.val_loss[-1])
+
+
+def test_cross_entropy_training_needs_targets_in_0_1():
+    data = _separable()
+    bad = Dataset(data.x_train, data.t_train * 2.0, data.x_val, data.t_val, readout="last", classification=True)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        train(init_params(2, 4, 1, seed=0), bad, loss="bce")
+
+
 def test_norm_clipping_rescues_the_same_run():
     data = _exploding()
     p = init_params(2, 4, 1, spectral_radius=3.0, seed=0)
