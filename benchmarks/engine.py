@@ -70,7 +70,8 @@ def ours(p, x, t):
 
 
 def matmul_floor(H, N, B):
-    """The work whose time is the floor: what numpy's BLAS takes for the matrix products of forward + backward alone, at their shapes.
+    """The work whose time is the floor: the matrix products of forward + backward alone, at their
+    shapes, each in the fastest form numpy offers.
 
     Every product has two different operands, as in the engine: A @ A.T would let BLAS use syrk and do
     half the flops of dL/dW_s = sum_n delta(n) s(n-1)^T, understating the floor.
