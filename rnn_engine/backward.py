@@ -108,12 +108,12 @@ def _spectral_norms(mats: np.ndarray) -> np.ndarray:
 
 
 def jacobian_log(params: Params, trace: Trace, sample: int) -> tuple[np.ndarray, np.ndarray]:
-    """||ds(n)/ds(n-1)||_2 for n = 1..N and ||ds(N)/ds(n)||_2 for n = 0..N, for one sample.
+    """||ds(n)/ds(n-1)||_2 for n = 1..N and ||ds(N)/ds(n)||_2 for n = 0..N, for one sample (0..B-1,
+    checked by backward).
 
     ds(n)/ds(n-1) = diag(phi'(a(n))) W_s;  ds(N)/ds(n) = J(N) J(N-1) ... J(n+1).
     """
     N, B, H = trace.a.shape
-    sample = whole_number(sample, "sample", 0, B - 1, meaning="which sample of the batch the Jacobians follow")
     dphi = get_activation(trace.activation).dphi
     d = dphi(trace.a[:, sample], trace.s[1:, sample])  # (N, H) phi'(a(n))
     W_s = params.W_s
@@ -187,6 +187,8 @@ def backward(
     N, B, H = trace.a.shape
     K = trace.y.shape[2]
     k = check_truncate(truncate, N)
+    if jacobians:
+        sample = whole_number(sample, "sample", 0, B - 1, meaning="which sample of the batch the Jacobians follow")
     act = get_activation(trace.activation)
     W_s, W_y = params.W_s, params.W_y
     if W_s.shape != (H, H) or W_y.shape[0] != K or params.D != trace.x.shape[2]:

@@ -270,7 +270,7 @@ def _first_symbol(N: int, M: int, rng, n_symbols, noise, lag) -> Task:
         x[others] = noise * rng.standard_normal((N - 1, M, n_symbols))
     names = tuple(string.ascii_uppercase[:n_symbols]) if n_symbols <= 26 else tuple(f"s{j}" for j in range(n_symbols))
     noisy = f", ignoring noise of size {noise:g} in between" if noise > 0 and N > 1 else ""
-    which = "first" if shown == 0 else f"symbol shown at step {shown + 1} of the"
+    which = "first of" if shown == 0 else f"symbol shown at step {shown + 1} of the"
     desc = (
         f"Name the {which} {N} inputs (one of {n_symbols} symbols) at the last step: it must be "
         f"remembered for {_steps(lag)}{noisy}."

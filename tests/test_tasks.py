@@ -179,6 +179,7 @@ def test_first_symbol_default_lag_is_n_minus_1_and_unchanged():
     default = make_task("first_symbol", 12, 20, seed=1, noise=0.3)
     assert default == make_task("first_symbol", 12, 20, seed=1, noise=0.3, lag=11)
     np.testing.assert_array_equal(default.x[0], default.target)
+    assert default.description.startswith("Name the first of 12 inputs (one of 4 symbols) at the last step")
 
 
 @pytest.mark.parametrize("lag", [-1, 10, 2.0, "3", True])
