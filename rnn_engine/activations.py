@@ -1,6 +1,6 @@
 """State non-linearities phi and read-outs g, as small {output, derivative} records.
 
-    s(n) = phi(a(n)),   phi'(a(n)) <= gamma   (gamma bounds the Jacobian, see theory.py)
+    s(n) = phi(a(n)),   phi'(a(n)) <= kappa   (kappa bounds the Jacobian, see theory.py)
     y(n) = g(z(n)),     z(n) = W_y s(n) + b_y
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Activation:
     name: str
     phi: Callable[..., np.ndarray]  # (a, out=None) -> phi(a)
     dphi: Callable[..., np.ndarray]  # (a, s, out=None) -> phi'(a)
-    gamma: float  # max over a of phi'(a)
+    kappa: float  # max over a of phi'(a)
     formula: str  # for captions
 
 

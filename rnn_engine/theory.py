@@ -1,9 +1,10 @@
 """Why gradients vanish or explode through time: the spectrum of W_s and the Jacobian bound.
 
-    ds(n)/ds(n-1) = diag(phi'(a(n))) W_s,   ||ds(n)/ds(n-1)|| <= gamma * sigma_max(W_s)
-    ||ds(N)/ds(n)|| <= (gamma * sigma_max(W_s))^(N-n)
+    ds(n)/ds(n-1) = diag(phi'(a(n))) W_s,   ||ds(n)/ds(n-1)|| <= kappa * sigma_max(W_s)
+    ||ds(N)/ds(n)|| <= (kappa * sigma_max(W_s))^(N-n)
 
-with gamma = max phi' (1 for tanh, 1/4 for sigmoid). sigma_max(W_s) < 1/gamma is sufficient
+with kappa = max phi' (1 for tanh, 1/4 for sigmoid; gamma is kept for the learning rate gamma(t), as in
+the lecture). sigma_max(W_s) < 1/kappa is sufficient
 for the gradient through time to vanish (Pascanu, Mikolov & Bengio 2013, "On the difficulty of
 training recurrent neural networks"); for a linear phi, rho(W_s) > 1 is necessary for it to explode.
 """
@@ -38,12 +39,12 @@ def singular_values(W_s) -> np.ndarray:
     return np.linalg.svd(_square(W_s), compute_uv=False)  # (H,)
 
 
-def bound_curve(gamma: float, sigma_max: float, N: int) -> np.ndarray:
-    """Entry n = (gamma * sigma_max)^(N-n), n = 0..N: the bound on ||ds(N)/ds(n)||; (N+1,).
+def bound_curve(kappa: float, sigma_max: float, N: int) -> np.ndarray:
+    """Entry n = (kappa * sigma_max)^(N-n), n = 0..N: the bound on ||ds(N)/ds(n)||; (N+1,).
 
     Very large products overflow to inf (the bound is then uninformative anyway).
     """
-    for name, value in (("gamma", gamma), ("sigma_max", sigma_max)):
+    for name, value in (("kappa", kappa), ("sigma_max", sigma_max)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
                 or not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
@@ -51,23 +52,23 @@ def bound_curve(gamma: float, sigma_max: float, N: int) -> np.ndarray:
         raise ValueError(f"N must be a whole number of steps >= 0; got {N!r}.")
     k = float(N) - np.arange(N + 1, dtype=np.float64)  # (N+1,) N - n
     with np.errstate(over="ignore", under="ignore"):
-        return np.power(float(gamma) * float(sigma_max), k)  # (N+1,)
+        return np.power(float(kappa) * float(sigma_max), k)  # (N+1,)
 
 
 def vanishing_condition(W_s, activation: str | Activation = "tanh") -> dict:
-    """The sufficient condition for vanishing, sigma_max(W_s) < 1/gamma, with its numbers.
+    """The sufficient condition for vanishing, sigma_max(W_s) < 1/kappa, with its numbers.
 
-    Returns gamma, sigma_max, product = gamma * sigma_max, vanishes (bool), rho = rho(W_s)
+    Returns kappa, sigma_max, product = kappa * sigma_max, vanishes (bool), rho = rho(W_s)
     and a one-sentence explanation.
     """
     act = activation if isinstance(activation, Activation) else get_activation(activation)
     W = _square(W_s)
-    gamma = float(act.gamma)
+    kappa = float(act.kappa)
     sigma_max = float(singular_values(W)[0])
     rho = spectral_radius(W)
-    product = gamma * sigma_max
-    vanishes = bool(product < 1.0)  # sigma_max < 1/gamma
-    head = f"With {act.name}, γ = {gamma:.3g} and σ_max(W_s) = {sigma_max:.3g}, so γ·σ_max = {product:.3g}"
+    product = kappa * sigma_max
+    vanishes = bool(product < 1.0)  # sigma_max < 1/kappa
+    head = f"With {act.name}, κ = {kappa:.3g} and σ_max(W_s) = {sigma_max:.3g}, so κ·σ_max = {product:.3g}"
     if vanishes:
         explanation = (
             f"{head} < 1: every step back in time multiplies the gradient's norm by at most "
@@ -80,7 +81,7 @@ def vanishing_condition(W_s, activation: str | Activation = "tanh") -> dict:
             f"explode (ρ(W_s) = {rho:.3g}; with a linear φ it grows over long spans exactly when ρ > 1)."
         )
     return {
-        "gamma": gamma,
+        "kappa": kappa,
         "sigma_max": sigma_max,
         "product": product,
         "vanishes": vanishes,

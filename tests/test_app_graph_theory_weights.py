@@ -97,8 +97,8 @@ def test_theory_page_charts_and_condition():
     eig = spec[0]
     circle = trace(eig, "unit circle |λ| = 1")
     np.testing.assert_allclose(np.hypot(arr(circle["x"]), arr(circle["y"])), 1.0)
-    assert trace(eig, "|λ| = 1/γ = 4")
-    assert metrics(at)["γ = max φ′"] == "0.25"
+    assert trace(eig, "|λ| = 1/κ = 4")
+    assert metrics(at)["κ = max φ′"] == "0.25"
     assert any("does not hold" in m.value or "holds" in m.value for m in at.markdown)
     assert any("not enough with sigmoid" in i.value for i in at.info)  # what to change, with these numbers
     assert "measured ‖∂s(N)/∂s(n)‖₂" in [t.get("name") for t in spec[3]["data"]]
@@ -108,7 +108,7 @@ def test_theory_page_says_when_jacobians_are_not_affordable():
     at = run("theory", {"H": 128, "N": 300})
     assert any("cost too much" in i.value for i in at.info)
     prod = [s for s in specs(at) if "‖∂s(N)/∂s(n)‖₂ against" in s["layout"]["title"]["text"]][0]
-    assert [t["name"] for t in prod["data"]] == ["bound (γ σ_max(W_s))^(N−n)"]
+    assert [t["name"] for t in prod["data"]] == ["bound (κ σ_max(W_s))^(N−n)"]
 
 
 # --- weights ----------------------------------------------------------------------------------------------

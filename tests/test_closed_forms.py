@@ -3,7 +3,7 @@
 - the seed's one-step bird classifier: h1 = tanh(W_hh h0 + W_xh x), y = sigmoid(W_hy h1),
   L = sum_i (y_i - t_i)^2, with dL/dW_hy, dL/dW_hh, dL/dW_xh by the chain rule;
 - a linear RNN with W_s = lambda I: ||dL/ds(n)|| = lambda^(N-n) ||dL/ds(N)||, ||ds(N)/ds(n)|| = lambda^(N-n);
-- for tanh / sigmoid: ||ds(N)/ds(n)||_2 <= (gamma sigma_max(W_s))^(N-n), against explicit Jacobian products;
+- for tanh / sigmoid: ||ds(N)/ds(n)||_2 <= (kappa sigma_max(W_s))^(N-n), against explicit Jacobian products;
 - the forward recurrence and every loss against plain loops and textbook formulas.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ PHI = {  # phi and phi', written independently of rnn_engine.activations
     "linear": (lambda a: a, lambda a: np.ones_like(a)),
     "leaky_relu": (lambda a: np.where(a > 0, a, 0.01 * a), lambda a: np.where(a > 0, 1.0, 0.01)),
 }
-GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0, "leaky_relu": 1.0}  # max phi'
+KAPPA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0, "leaky_relu": 1.0}  # max phi'
 
 
 # The seed example -------------------------------------------------------------------------
@@ -102,8 +102,8 @@ def jacobian_matrices(params, trace, sample, activation):
 @pytest.mark.parametrize("scale", [0.5, 1.0, 3.0])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_jacobian_norms_obey_the_bound(activation, scale, seed):
-    """||ds(n)/ds(n-1)||_2 <= gamma sigma_max(W_s) and ||ds(N)/ds(n)||_2 <= (gamma sigma_max)^(N-n)."""
-    assert ACTIVATIONS[activation].gamma == GAMMA[activation]
+    """||ds(n)/ds(n-1)||_2 <= kappa sigma_max(W_s) and ||ds(N)/ds(n)||_2 <= (kappa sigma_max)^(N-n)."""
+    assert ACTIVATIONS[activation].kappa == KAPPA[activation]
     rng = np.random.default_rng([seed, int(scale * 10)])
     N, B, D, H, K = 20, 2, 3, 5, 2
     params = Params(
@@ -112,7 +112,7 @@ def test_jacobian_norms_obey_the_bound(activation, scale, seed):
     )
     trace = forward(params, rng.normal(size=(N, B, D)), activation, "sigmoid")
     res = backward(params, trace, rng.uniform(size=(B, K)), jacobians=True, sample=1)
-    bound = GAMMA[activation] * np.linalg.svd(params.W_s, compute_uv=False)[0]
+    bound = KAPPA[activation] * np.linalg.svd(params.W_s, compute_uv=False)[0]
     assert res.log.jacobian_norms.shape == (N,) and res.log.product_norms.shape == (N + 1,)
     assert res.log.sample == 1
     assert np.all(res.log.jacobian_norms <= bound * (1 + 1e-9))

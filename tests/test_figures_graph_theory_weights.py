@@ -168,36 +168,36 @@ def test_overview_strip_shows_every_step():
 def test_eigenvalue_plot_has_the_unit_circle_equal_axes_and_the_engines_eigenvalues():
     p, _, _, _ = run(10)
     lam = eigenvalues(p.W_s)
-    fig = theory.eigenvalues(lam, gamma=1.0)
+    fig = theory.eigenvalues(lam, kappa=1.0)
     circle = trace_named(fig, "unit circle |λ| = 1")
     np.testing.assert_allclose(np.hypot(circle.x, circle.y), 1.0)
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     pts = [t for t in fig.data if t.mode == "markers"][0]
     np.testing.assert_allclose(pts.x + 1j * np.asarray(pts.y), lam)
-    assert any("1/γ" in (a.text or "") for a in fig.layout.annotations)  # tanh: the unit circle is the 1/γ circle
+    assert any("1/κ" in (a.text or "") for a in fig.layout.annotations)  # tanh: the unit circle is the 1/κ circle
 
 
-def test_eigenvalue_plot_draws_the_one_over_gamma_circle_for_sigmoid():
-    fig = theory.eigenvalues(np.array([0.5 + 0.5j, 0.5 - 0.5j]), gamma=0.25)
-    c = trace_named(fig, "|λ| = 1/γ = 4")
+def test_eigenvalue_plot_draws_the_one_over_kappa_circle_for_sigmoid():
+    fig = theory.eigenvalues(np.array([0.5 + 0.5j, 0.5 - 0.5j]), kappa=0.25)
+    c = trace_named(fig, "|λ| = 1/κ = 4")
     np.testing.assert_allclose(np.hypot(c.x, c.y), 4.0)
     assert fig.layout.xaxis.range[1] > 4
 
 
-def test_singular_values_against_one_over_gamma():
+def test_singular_values_against_one_over_kappa():
     p, _, _, _ = run(10)
     sig = singular_values(p.W_s * 2)
-    fig = theory.singular_values(sig, gamma=1.0)
+    fig = theory.singular_values(sig, kappa=1.0)
     np.testing.assert_allclose(fig.data[0].y, sig)
     (line,) = [s for s in fig.layout.shapes if s.type == "line"]
     assert line.y0 == line.y1 == 1.0
 
 
 @pytest.mark.parametrize("N", [12, 200])
-def test_dphi_distribution_boxes_or_bands_with_gamma(N):
+def test_dphi_distribution_boxes_or_bands_with_kappa(N):
     p, tr, _, _ = run(N)
     d = get_activation("tanh").dphi(tr.a, tr.s[1:]).reshape(N, -1)
-    fig = theory.dphi_distribution(d, gamma=1.0)
+    fig = theory.dphi_distribution(d, kappa=1.0)
     if N <= theory.BOX_MAX_N:
         box = fig.data[0]
         assert box.type == "box"
@@ -223,7 +223,7 @@ def test_jacobian_products_against_the_bound_and_bound_only():
     assert len(only.data) == 1 and "bound" in only.data[0].name
 
 
-def test_local_jacobians_never_exceed_gamma_sigma_max():
+def test_local_jacobians_never_exceed_kappa_sigma_max():
     p, _, res, _ = run(20, jacobians=True)
     rate = float(singular_values(p.W_s)[0])
     fig = theory.local_jacobians(res.log.jacobian_norms, rate)

@@ -12,7 +12,7 @@ from dashboard.figures import gradients as gfigs
 def built(theme: str) -> go.Figure:
     n = np.arange(1, 21)
     fig = gfigs.decay_curve(0.7 ** (20 - n), 0.8 ** (20 - n), theme)
-    fig.add_annotation(x=5, y=-3, text="γ·σ_max(W_s) < 1", font=dict(size=14 if theme == "screen" else 30))
+    fig.add_annotation(x=5, y=-3, text="κ·σ_max(W_s) < 1", font=dict(size=14 if theme == "screen" else 30))
     return fig
 
 

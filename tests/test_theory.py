@@ -1,4 +1,4 @@
-"""theory: spectrum of W_s, the bound (gamma sigma_max)^(N-n), the vanishing condition."""
+"""theory: spectrum of W_s, the bound (kappa sigma_max)^(N-n), the vanishing condition."""
 import numpy as np
 import pytest
 
@@ -47,23 +47,23 @@ def test_bound_curve_holds_for_measured_products():
     assert np.all(res.log.product_norms <= bound * (1 + 1e-10))
 
 
-@pytest.mark.parametrize("bad", [dict(gamma=-1.0), dict(sigma_max=np.nan), dict(N=-1), dict(N=2.0)])
+@pytest.mark.parametrize("bad", [dict(kappa=-1.0), dict(sigma_max=np.nan), dict(N=-1), dict(N=2.0)])
 def test_bound_curve_bad_input(bad):
-    args = dict(gamma=1.0, sigma_max=1.0, N=3) | bad
+    args = dict(kappa=1.0, sigma_max=1.0, N=3) | bad
     with pytest.raises(ValueError, match=next(iter(bad))):
         bound_curve(**args)
 
 
 def test_vanishing_condition():
     d = vanishing_condition(0.5 * np.eye(3), "tanh")
-    assert d["gamma"] == 1.0 and d["sigma_max"] == pytest.approx(0.5) and d["product"] == pytest.approx(0.5)
+    assert d["kappa"] == 1.0 and d["sigma_max"] == pytest.approx(0.5) and d["product"] == pytest.approx(0.5)
     assert d["vanishes"] is True and d["rho"] == pytest.approx(0.5)
     assert "0.5" in d["explanation"] and "vanish" in d["explanation"]
     d = vanishing_condition(2.0 * np.eye(3), "sigmoid")  # 0.25 * 2 < 1
     assert d["vanishes"] is True and d["product"] == pytest.approx(0.5)
     d = vanishing_condition(1.5 * np.eye(3), "tanh")
     assert d["vanishes"] is False and "1.5" in d["explanation"]
-    assert set(d) == {"gamma", "sigma_max", "product", "vanishes", "rho", "explanation"}
+    assert set(d) == {"kappa", "sigma_max", "product", "vanishes", "rho", "explanation"}
 
 
 def test_bad_W_s():

@@ -48,7 +48,7 @@ ui.header(
     "A is the experiment in the sidebar; B is A with the settings you change here. Both are drawn on the same axes "
     "and the same colour scale (A blue, solid; B orange, dashed), so a difference you see is a difference in the numbers.",
     r"\Big\|\frac{\partial L}{\partial s(n)}\Big\| \;\le\; \Big\|\frac{\partial L}{\partial s(N)}\Big\|\,"
-    r"\big(\gamma\,\sigma_{\max}(W_s)\big)^{N-n}",
+    r"\big(\kappa\,\sigma_{\max}(W_s)\big)^{N-n}",
 )
 
 
@@ -198,8 +198,8 @@ ha, hb = ta.history, tb.history
 
 
 def rate(s, e) -> float:
-    """γ σ_max(W_s): the most one step back can multiply the gradient by."""
-    return get_activation(e.activation).gamma * float(singular_values(s.params.W_s)[0])
+    """κ σ_max(W_s): the most one step back can multiply the gradient by."""
+    return get_activation(e.activation).kappa * float(singular_values(s.params.W_s)[0])
 
 
 def reach(res) -> float:
@@ -273,7 +273,7 @@ def sentence() -> str:
 
 # --- the key numbers, then the pictures ----------------------------------------------------------------
 table = {
-    "": ["setting", "γ·σ_max(W_s) at θ(0)", "‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ at θ(0)",
+    "": ["setting", "κ·σ_max(W_s) at θ(0)", "‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ at θ(0)",
          f"validation loss ({loss_name}) at the end", f"training loss ({loss_name}), mean of the last 10 iterations",
          "exploded at iteration", "iterations clipped"],
 }
@@ -288,7 +288,7 @@ with st.container(border=True):
 
 st.subheader("Gradient reaching back in time, at the initial weights θ(0)")
 ui.chart(figs.decay_overlay(ra.state_grad_norms, rb.state_grad_norms, label_a, label_b, ui.theme()), "compare-decay")
-st.caption(f"One step back multiplies the gradient by at most γ·σ_max(W_s) = {nums['A']['rate']:.3f} in A and "
+st.caption(f"One step back multiplies the gradient by at most κ·σ_max(W_s) = {nums['A']['rate']:.3f} in A and "
            f"{nums['B']['rate']:.3f} in B. At step 1, A keeps {nums['A']['reach']:.1e} of the gradient at step N, "
            f"B keeps {nums['B']['reach']:.1e}.")
 

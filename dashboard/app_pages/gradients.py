@@ -21,16 +21,16 @@ ui.header(
     "If it falls off as n moves away from N, early steps barely learn: the gradient vanishes.",
     r"\frac{\partial L}{\partial s(n)} = W_s^\top \delta(n+1) + \frac{\partial \ell_n}{\partial s(n)},\quad "
     r"\delta(n) = \varphi'(a(n)) \odot \frac{\partial L}{\partial s(n)},\quad "
-    r"\Big\|\frac{\partial s(N)}{\partial s(n)}\Big\| \le (\gamma\,\sigma_{\max}(W_s))^{N-n}",
+    r"\Big\|\frac{\partial s(N)}{\partial s(n)}\Big\| \le (\kappa\,\sigma_{\max}(W_s))^{N-n}",
 )
 
 with ui.plain_errors():
     s = compute.setup(exp)
     trace, res = compute.gradients(exp)
 log = res.log
-gamma = get_activation(exp.activation).gamma
+kappa = get_activation(exp.activation).kappa
 sigma = float(singular_values(s.params.W_s)[0])
-rate = gamma * sigma
+rate = kappa * sigma
 N = exp.N
 with np.errstate(over="ignore", under="ignore"):
     bound = res.state_grad_norms[-1] * rate ** (N - np.arange(1, N + 1, dtype=float))  # (N,)
@@ -42,7 +42,7 @@ c2.metric("‖∂L/∂s(1)‖ at the first step", f"{res.state_grad_norms[0]:.2e
 with np.errstate(divide="ignore", invalid="ignore"):
     ratio = res.state_grad_norms[0] / res.state_grad_norms[-1]
 c3.metric("reaches step 1 as a fraction", f"{ratio:.1e}")
-c4.metric("γ·σ_max(W_s) per step", f"{rate:.3f}", help=f"γ = {gamma:g} for {exp.activation}, σ_max(W_s) = {sigma:.3f}. Below 1: guaranteed to vanish.")
+c4.metric("κ·σ_max(W_s) per step", f"{rate:.3f}", help=f"κ = {kappa:g} for {exp.activation}, σ_max(W_s) = {sigma:.3f}. Below 1: guaranteed to vanish.")
 
 ui.chart(figs.decay_curve(res.state_grad_norms, bound if single_term else None, ui.theme()), "gradient-decay")
 if not single_term:
@@ -52,7 +52,7 @@ elif rate < 1:
     st.caption(f"Every step back multiplies the gradient by at most {rate:.3f}, so after {N - 1} steps at most "
                f"{rate ** (N - 1):.1e} of it is left. The measured curve stays below the dashed bound.")
 else:
-    st.caption(f"γ·σ_max(W_s) = {rate:.3f} ≥ 1: the bound allows growth, so nothing forces the gradient to vanish; "
+    st.caption(f"κ·σ_max(W_s) = {rate:.3f} ≥ 1: the bound allows growth, so nothing forces the gradient to vanish; "
                "whether it does depends on φ′(a(n)) along the way.")
 
 st.subheader("During training")

@@ -102,7 +102,7 @@ with np.errstate(over="ignore", invalid="ignore"):
     J = dphi[:, None] * p.W_s  # (H, H) ds(n)/ds(n-1)
     jac = float(np.linalg.norm(J, 2)) if np.isfinite(J).all() else float("inf")
 sigma = float(singular_values(p.W_s)[0])
-bound = act.gamma * sigma
+bound = act.kappa * sigma
 
 st.subheader(f"Step n = {n}")
 c1, c2, c3, c4 = st.columns(4)
@@ -110,14 +110,14 @@ c1.metric("‖∂L/∂s(n)‖", f"{log.state_grad[n - 1]:.2e}", help="The gradie
 c2.metric("‖δ(n)‖ = ‖∂L/∂a(n)‖", f"{log.preact_grad[n - 1]:.2e}", help="δ(n) = φ′(a(n)) ⊙ ∂L/∂s(n)")
 c3.metric("‖∂s(n)/∂s(n−1)‖₂", f"{jac:.3f}",
           help="Spectral norm of the local Jacobian diag(φ′(a(n))) W_s, for the first sequence of the batch.")
-c4.metric("bound γ·σ_max(W_s)", f"{bound:.3f}", help=f"γ = {act.gamma:g} (max of φ′ for {act.name}), σ_max(W_s) = {sigma:.3f}.")
+c4.metric("bound κ·σ_max(W_s)", f"{bound:.3f}", help=f"κ = {act.kappa:g} (max of φ′ for {act.name}), σ_max(W_s) = {sigma:.3f}.")
 shrink = "shrinks" if jac < 1 else "can grow"
 st.caption(
     f"One step back from s({n}) to s({n - 1}) multiplies the gradient by the Jacobian diag(φ′(a({n}))) W_s; its "
     f"spectral norm here is {jac:.3f} (φ′(a({n})) ranges over {dphi.min():.2f}…{dphi.max():.2f} across the "
-    f"{exp.H} units), never above γ·σ_max(W_s) = {bound:.3f}. Below 1 the gradient {shrink} with each step back."
+    f"{exp.H} units), never above κ·σ_max(W_s) = {bound:.3f}. Below 1 the gradient {shrink} with each step back."
     if jac < 1 else
     f"One step back from s({n}) to s({n - 1}) multiplies the gradient by the Jacobian diag(φ′(a({n}))) W_s; its "
     f"spectral norm here is {jac:.3f} (φ′(a({n})) ranges over {dphi.min():.2f}…{dphi.max():.2f}), at most "
-    f"γ·σ_max(W_s) = {bound:.3f}. Above 1 the gradient {shrink} along some directions with each step back."
+    f"κ·σ_max(W_s) = {bound:.3f}. Above 1 the gradient {shrink} along some directions with each step back."
 )

@@ -40,7 +40,7 @@ except ValueError as exc:
     st.stop()
 
 act = get_activation(exp.activation)
-gamma, H, D = act.gamma, p.H, p.D
+kappa, H, D = act.kappa, p.H, p.D
 edited = set(json.loads(exp.weights)) if exp.weights else set()
 
 
@@ -97,7 +97,7 @@ if exp.weights:
                "spectral radius, seed) no longer change the edited arrays.")
     reset_button("edited")
 
-# --- The recurrent matrix in numbers: live rho and sigma_max against 1/gamma ------------------------------
+# --- The recurrent matrix in numbers: live rho and sigma_max against 1/kappa ------------------------------
 rho, sigma = spectral_radius(p.W_s), float(singular_values(p.W_s)[0])
 rho0, sigma0 = spectral_radius(initial.W_s), float(singular_values(initial.W_s)[0])
 c1, c2, c3, c4 = st.columns(4)
@@ -105,19 +105,19 @@ c1.metric("ρ(W_s) = max |λ|", f"{rho:.3f}", delta=f"{rho - rho0:+.3f} by the e
           delta_color="off")
 c2.metric("σ_max(W_s)", f"{sigma:.3f}", delta=f"{sigma - sigma0:+.3f} by the edit" if "W_s" in edited else None,
           delta_color="off")
-c3.metric("1/γ", f"{1 / gamma:.3g}", help=f"γ = {gamma:g} = max φ′ for {act.name}.")
-c4.metric("γ·σ_max(W_s)", f"{gamma * sigma:.3f}", help="Below 1 the gradient through time must vanish.")
-if sigma >= 1 / gamma and "W_s" in edited and sigma0 < 1 / gamma:
-    st.warning(f"Your edit lifted σ_max(W_s) to {sigma:.3f}, above 1/γ = {1 / gamma:.3g} (it was {sigma0:.3f}): the "
-               "guarantee that the gradient vanishes is gone" + (f", and ρ(W_s) = {rho:.3f} > 1/γ lets it grow along "
-                                                                  "an eigenvector." if rho > 1 / gamma else ".")
+c3.metric("1/κ", f"{1 / kappa:.3g}", help=f"κ = {kappa:g} = max φ′ for {act.name}.")
+c4.metric("κ·σ_max(W_s)", f"{kappa * sigma:.3f}", help="Below 1 the gradient through time must vanish.")
+if sigma >= 1 / kappa and "W_s" in edited and sigma0 < 1 / kappa:
+    st.warning(f"Your edit lifted σ_max(W_s) to {sigma:.3f}, above 1/κ = {1 / kappa:.3g} (it was {sigma0:.3f}): the "
+               "guarantee that the gradient vanishes is gone" + (f", and ρ(W_s) = {rho:.3f} > 1/κ lets it grow along "
+                                                                  "an eigenvector." if rho > 1 / kappa else ".")
                + " See the Theory and Gradients pages.", icon=":material/warning:")
-elif sigma >= 1 / gamma:
-    st.info(f"σ_max(W_s) = {sigma:.3f} ≥ 1/γ = {1 / gamma:.3g}: nothing forces the gradient to vanish.",
+elif sigma >= 1 / kappa:
+    st.info(f"σ_max(W_s) = {sigma:.3f} ≥ 1/κ = {1 / kappa:.3g}: nothing forces the gradient to vanish.",
             icon=":material/info:")
 else:
-    st.caption(f"σ_max(W_s) = {sigma:.3f} < 1/γ = {1 / gamma:.3g}: every step back shrinks the gradient by at least "
-               f"the factor {gamma * sigma:.3f}; raise the entries of W_s to cross the line.")
+    st.caption(f"σ_max(W_s) = {sigma:.3f} < 1/κ = {1 / kappa:.3g}: every step back shrinks the gradient by at least "
+               f"the factor {kappa * sigma:.3f}; raise the entries of W_s to cross the line.")
 
 # --- Heatmaps ------------------------------------------------------------------------------------------
 zmax = float(max(np.abs(p.W_s).max(), np.abs(p.W_x).max(), np.abs(p.b).max(), np.abs(p.W_y).max())) or 1.0

@@ -10,7 +10,7 @@ from dashboard.figures.common import finish, log_safe, steps
 
 def decay_curve(state_grad: np.ndarray, bound: np.ndarray | None, theme: str = "screen",
                 title: str = "How far back does the gradient reach?") -> go.Figure:
-    """||dL/ds(n)|| against n (log axis), with ||dL/ds(N)|| (γ σ_max(W_s))^(N−n) overlaid.
+    """||dL/ds(n)|| against n (log axis), with ||dL/ds(N)|| (κ σ_max(W_s))^(N−n) overlaid.
 
     state_grad: (N,) entry n-1 = ||dL/ds(n)||;  bound: (N,) the same indexing, or None.
     """
@@ -23,7 +23,7 @@ def decay_curve(state_grad: np.ndarray, bound: np.ndarray | None, theme: str = "
     ))
     if bound is not None:
         fig.add_trace(go.Scatter(
-            x=n, y=log_safe(bound), name="bound ‖∂L/∂s(N)‖·(γ σ_max(W_s))^(N−n)",
+            x=n, y=log_safe(bound), name="bound ‖∂L/∂s(N)‖·(κ σ_max(W_s))^(N−n)",
             line=dict(dash="dash", color=th.OKABE_ITO[3], width=th.line_width(theme)),
             hovertemplate="n = %{x}<br>bound = %{y:.3e}<extra></extra>",
         ))

@@ -1,7 +1,7 @@
 """Figures of why the gradient vanishes or explodes through time: the spectrum of W_s and the Jacobian bound.
 
-    ds(n)/ds(n-1) = diag(phi'(a(n))) W_s,   ||ds(n)/ds(n-1)||_2 <= gamma sigma_max(W_s)
-    ||ds(N)/ds(n)||_2 <= (gamma sigma_max(W_s))^(N-n),   gamma = max phi'
+    ds(n)/ds(n-1) = diag(phi'(a(n))) W_s,   ||ds(n)/ds(n-1)||_2 <= kappa sigma_max(W_s)
+    ||ds(N)/ds(n)||_2 <= (kappa sigma_max(W_s))^(N-n),   kappa = max phi'
 """
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ BOX_MAX_N = 40  # up to this many steps: one box per step; beyond: quantile band
 CIRCLE = np.linspace(0.0, 2.0 * np.pi, 361)  # (361,) angles for the circles
 
 
-def eigenvalues(lam: np.ndarray, gamma: float, theme: str = "screen",
+def eigenvalues(lam: np.ndarray, kappa: float, theme: str = "screen",
                 title: str = "Eigenvalues of W_s in the complex plane") -> go.Figure:
-    """lambda_i(W_s) as points, the unit circle and the circle of radius 1/gamma; equal axis scaling.
+    """lambda_i(W_s) as points, the unit circle and the circle of radius 1/kappa; equal axis scaling.
 
     lam: (H,) complex.
     """
     lam = np.asarray(lam, dtype=np.complex128)
-    r_inv = 1.0 / gamma
+    r_inv = 1.0 / kappa
     lw = th.line_width(theme)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -31,7 +31,7 @@ def eigenvalues(lam: np.ndarray, gamma: float, theme: str = "screen",
     ))
     if not np.isclose(r_inv, 1.0):
         fig.add_trace(go.Scatter(
-            x=r_inv * np.cos(CIRCLE), y=r_inv * np.sin(CIRCLE), mode="lines", name=f"|λ| = 1/γ = {r_inv:.3g}",
+            x=r_inv * np.cos(CIRCLE), y=r_inv * np.sin(CIRCLE), mode="lines", name=f"|λ| = 1/κ = {r_inv:.3g}",
             line=dict(color=th.OKABE_ITO[3], width=lw, dash="dash"), hoverinfo="skip",
         ))
     mod = np.abs(lam)
@@ -45,18 +45,18 @@ def eigenvalues(lam: np.ndarray, gamma: float, theme: str = "screen",
     fig.update_xaxes(range=[-reach, reach], zeroline=True, zerolinecolor="#bbbbbb")
     fig.update_yaxes(range=[-reach, reach], scaleanchor="x", scaleratio=1, zeroline=True, zerolinecolor="#bbbbbb")
     if np.isclose(r_inv, 1.0):
-        fig.add_annotation(x=np.cos(np.pi / 4), y=np.sin(np.pi / 4), text="|λ| = 1 = 1/γ", showarrow=True,
+        fig.add_annotation(x=np.cos(np.pi / 4), y=np.sin(np.pi / 4), text="|λ| = 1 = 1/κ", showarrow=True,
                            ax=40, ay=-30, font=dict(color="#333333"))
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
     return finish(fig, title, "Re λ", "Im λ", theme)
 
 
-def singular_values(sigma: np.ndarray, gamma: float, theme: str = "screen",
-                    title: str = "Singular values of W_s against 1/γ") -> go.Figure:
-    """sigma_1 >= ... >= sigma_H of W_s as bars, with the line sigma = 1/gamma. sigma: (H,)."""
+def singular_values(sigma: np.ndarray, kappa: float, theme: str = "screen",
+                    title: str = "Singular values of W_s against 1/κ") -> go.Figure:
+    """sigma_1 >= ... >= sigma_H of W_s as bars, with the line sigma = 1/kappa. sigma: (H,)."""
     sigma = np.asarray(sigma, dtype=float)
     H = len(sigma)
-    r_inv = 1.0 / gamma
+    r_inv = 1.0 / kappa
     above = sigma >= r_inv
     fig = go.Figure(go.Bar(
         x=steps(H), y=sigma, name="σᵢ(W_s)",
@@ -64,14 +64,14 @@ def singular_values(sigma: np.ndarray, gamma: float, theme: str = "screen",
         hovertemplate="σ%{x} = %{y:.4f}<extra></extra>",
     ))
     fig.add_hline(y=r_inv, line=dict(color="#333333", dash="dash", width=th.line_width(theme)),
-                  annotation_text=f"1/γ = {r_inv:.3g}", annotation_position="top right")
+                  annotation_text=f"1/κ = {r_inv:.3g}", annotation_position="top right")
     fig.update_yaxes(range=[0, max(float(sigma.max()) if H else 1.0, r_inv) * 1.15])
     return finish(fig, title, "index i (largest first)", "σᵢ(W_s)", theme)
 
 
-def dphi_distribution(dphi: np.ndarray, gamma: float, theme: str = "screen",
+def dphi_distribution(dphi: np.ndarray, kappa: float, theme: str = "screen",
                       title: str = "How much φ′(a(n)) lets through at each step") -> go.Figure:
-    """The distribution of phi'(a(n)) over the batch and units, per step, against gamma = max phi'.
+    """The distribution of phi'(a(n)) over the batch and units, per step, against kappa = max phi'.
 
     dphi: (N, M) values of phi'(a(n)) (M = batch x units). N <= BOX_MAX_N: one box per step
     (from precomputed quartiles); otherwise the median with 10-90 % and min-max bands over n.
@@ -102,9 +102,9 @@ def dphi_distribution(dphi: np.ndarray, gamma: float, theme: str = "screen",
             hovertemplate="n = %{x}<br>median φ′ = %{y:.3f}<br>10–90 %: %{customdata[0]:.3f} – "
                           "%{customdata[1]:.3f}<extra></extra>",
         ))
-    fig.add_hline(y=gamma, line=dict(color=th.OKABE_ITO[3], dash="dash", width=th.line_width(theme)),
-                  annotation_text=f"γ = max φ′ = {gamma:g}", annotation_position="top left")
-    fig.update_yaxes(range=[0, gamma * 1.15])
+    fig.add_hline(y=kappa, line=dict(color=th.OKABE_ITO[3], dash="dash", width=th.line_width(theme)),
+                  annotation_text=f"κ = max φ′ = {kappa:g}", annotation_position="top left")
+    fig.update_yaxes(range=[0, kappa * 1.15])
     fig.update_layout(showlegend=N > BOX_MAX_N,
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
     return finish(fig, title, "time step n", "φ′(a(n))  (over units and batch)", theme)
@@ -112,7 +112,7 @@ def dphi_distribution(dphi: np.ndarray, gamma: float, theme: str = "screen",
 
 def jacobian_products(product: np.ndarray | None, bound: np.ndarray, theme: str = "screen",
                       title: str = "How far back can s(N) feel s(n)? ‖∂s(N)/∂s(n)‖₂ against its bound") -> go.Figure:
-    """Measured ||ds(N)/ds(n)||_2 and the bound (gamma sigma_max(W_s))^(N-n), n = 0..N, log axis.
+    """Measured ||ds(N)/ds(n)||_2 and the bound (kappa sigma_max(W_s))^(N-n), n = 0..N, log axis.
 
     product: (N+1,) entry n = ||ds(N)/ds(n)||_2, or None when not computed; bound: (N+1,).
     """
@@ -126,7 +126,7 @@ def jacobian_products(product: np.ndarray | None, bound: np.ndarray, theme: str 
             hovertemplate="n = %{x}<br>‖∂s(N)/∂s(n)‖₂ = %{y:.3e}<extra></extra>",
         ))
     fig.add_trace(go.Scatter(
-        x=n, y=log_safe(bound), name="bound (γ σ_max(W_s))^(N−n)", mode="lines",
+        x=n, y=log_safe(bound), name="bound (κ σ_max(W_s))^(N−n)", mode="lines",
         line=dict(dash="dash", color=th.OKABE_ITO[3], width=th.line_width(theme)),
         hovertemplate="n = %{x}<br>bound = %{y:.3e}<extra></extra>",
     ))
@@ -135,15 +135,15 @@ def jacobian_products(product: np.ndarray | None, bound: np.ndarray, theme: str 
 
 
 def local_jacobians(jac: np.ndarray, rate: float, theme: str = "screen",
-                    title: str = "One step back: ‖∂s(n)/∂s(n−1)‖₂ against γ σ_max(W_s)") -> go.Figure:
-    """||diag(phi'(a(n))) W_s||_2 for n = 1..N (jac: (N,)) with the line gamma sigma_max(W_s) and the line 1."""
+                    title: str = "One step back: ‖∂s(n)/∂s(n−1)‖₂ against κ σ_max(W_s)") -> go.Figure:
+    """||diag(phi'(a(n))) W_s||_2 for n = 1..N (jac: (N,)) with the line kappa sigma_max(W_s) and the line 1."""
     N = len(jac)
     fig = go.Figure(go.Scatter(
         x=steps(N), y=jac, name="‖∂s(n)/∂s(n−1)‖₂", mode="lines+markers" if N <= 60 else "lines",
         hovertemplate="n = %{x}<br>‖∂s(n)/∂s(n−1)‖₂ = %{y:.4f}<extra></extra>",
     ))
     fig.add_hline(y=rate, line=dict(color=th.OKABE_ITO[3], dash="dash", width=th.line_width(theme)),
-                  annotation_text=f"γ σ_max(W_s) = {rate:.3g}", annotation_position="top left")
+                  annotation_text=f"κ σ_max(W_s) = {rate:.3g}", annotation_position="top left")
     fig.add_hline(y=1.0, line=dict(color="#888888", dash="dot", width=1.5),
                   annotation_text="1", annotation_position="bottom right")
     finite = np.asarray(jac, dtype=float)[np.isfinite(jac)]

@@ -101,7 +101,7 @@ def test_weights_page_typing_a_weight_updates_the_page(page, app_url, artifacts)
     cell.press("Enter")
     page.wait_for_function("() => new URL(location.href).searchParams.has('weights')", timeout=60_000)
     wait_for_app(page)
-    # W_s[s₁, s₂] = 2.5 pushes σ_max(W_s) above 1/γ = 1 (the page reruns once more with the edit applied)
+    # W_s[s₁, s₂] = 2.5 pushes σ_max(W_s) above 1/κ = 1 (the page reruns once more with the edit applied)
     expect(page.locator('[data-testid="stMain"]')).to_contain_text("lifted σ_max(W_s)", timeout=30_000)
     w = json.loads(settled_value(page, "() => new URL(location.href).searchParams.get('weights')"))
     assert w["W_s"][0][1] == 2.5
