@@ -10,9 +10,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` only adds dashboard/
 
+from urllib.parse import parse_qsl  # noqa: E402
+
 import streamlit as st  # noqa: E402
 
-from dashboard import sidebar, ui  # noqa: E402
+from dashboard import address, presets, sidebar, ui  # noqa: E402
+from dashboard.config import FIELDS, VERSION_KEY, Experiment, to_query  # noqa: E402
+from dashboard.seed import SIDEBAR_USES  # noqa: E402
 
 st.set_page_config(page_title="RNN Gradient Lab", page_icon=":material/replay:", layout="wide")
 
@@ -31,10 +35,13 @@ def _open_the_graph() -> None:
 
 
 # Relative to the page's address, so it also works under a server.baseUrlPath ("/lab/" -> "/lab/graph").
+# Only while the address is still the root: a click on another page that came first wins.
 OPEN_THE_GRAPH = """<script>
-window.history.replaceState(window.history.state, "",
-    new URL("graph" + window.location.search + window.location.hash, window.location.href).href);
-window.dispatchEvent(new PopStateEvent("popstate", {state: window.history.state}));
+if (window.location.pathname.endsWith("/")) {
+    window.history.replaceState(window.history.state, "",
+        new URL("graph" + window.location.search + window.location.hash, window.location.href).href);
+    window.dispatchEvent(new PopStateEvent("popstate", {state: window.history.state}));
+}
 </script>"""
 
 # Streamlit serves its default page only at `/` ("/graph" would say "Page not found"), so the default is a
@@ -52,13 +59,45 @@ PAGES = [
     st.Page("app_pages/seed_example.py", title="Seed example: bird classifier", icon=":material/flutter_dash:", url_path="seed"),
 ]
 
-page = st.navigation(PAGES)
+OWNED = set(FIELDS) | {VERSION_KEY, ui.PROJECTOR_KEY}  # the URL keys the app writes (and every page's own keys)
+
+
+def page_links(slot, query: dict) -> None:
+    """The navigation, drawn by the app: each link carries the experiment, so switching pages keeps the address.
+    (Streamlit's own navigation keeps only keys bound to widgets, and then not all of them.)"""
+    with slot.container(gap=None):
+        for p in PAGES:
+            if p is not HOME:
+                st.page_link(p, label=p.title, icon=p.icon, query_params=query, width="stretch")
+        st.divider()
+
+
+def finish(exp: Experiment, link_slot) -> None:
+    """After the page (also when it stopped early, after an error message): the sidebar's link and the address
+    bar, both from what the controls hold, with the page's own settings and the look."""
+    settings = ui.page_link_settings()
+    sidebar.link_box(link_slot, exp, settings)
+    query = {**dict(parse_qsl(to_query(exp))), **settings, **ui.look_setting()}
+    address.write(query, owned=OWNED)
+
+
+address.start_run()  # before any control: is the address new (a link, Back, Forward)?
+USES = {"seed": SIDEBAR_USES}  # pages that use only some of the sidebar's settings
+page = st.navigation(PAGES, position="hidden")  # drawn by page_links, at the top of the sidebar
+loaded = presets.take_page_to_open()  # a preset was just loaded: open the page its description talks about
+if loaded is not None and loaded.page != page.url_path:
+    st.switch_page(next(p for p in PAGES if p.url_path == loaded.page),
+                   query_params={**dict(parse_qsl(to_query(loaded.experiment))), **ui.look_setting()})
 if page is HOME:  # before any widget: `/?N=50` opens `/graph?N=50`
     page.run()
     st.stop()
-ui.start_page()  # projector toggle, empty figure record
-st.session_state["experiment"] = sidebar.experiment_controls()
+nav_slot = st.sidebar.empty()
+ui.start_page()  # projector toggle, empty figure record, no page settings for the link yet
+st.session_state[sidebar.SHOWN], link_slot = sidebar.experiment_controls(USES.get(page.url_path))
+page_links(nav_slot, {**dict(parse_qsl(to_query(st.session_state[sidebar.SHOWN]))), **ui.look_setting()})
+ui.on_finish(lambda: finish(st.session_state[sidebar.SHOWN], link_slot))  # also run by ui.stop()
 page.run()
+ui.finish_run()
 ui.page_downloads(page.url_path or page.title)  # every figure the page placed, as one ZIP
 
 

@@ -24,6 +24,14 @@ SCALES = (0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0)
 RADII = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0, 1.05, 1.1, 1.25, 1.5, 2.0, 3.0)  # 0 = as drawn
 CLIP_THRESHOLDS = (0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+# Links carry v=2 since the defaults changed (N 30 -> 10, SGD at 0.1 -> Adam at 0.01, so that the default
+# Training page shows a network that learns). A link without v was made before: its missing fields keep
+# their old defaults, so a link pasted into last year's slides still opens the same experiment.
+VERSION_KEY, VERSION = "v", "2"
+LEGACY_DEFAULTS = {"N": 30, "optimizer": "sgd", "lr": 0.1}
+# The seed page had its own H, γ and iterations then (keys seed_H, seed_lr, seed_iters; defaults 4, 0.01, 300);
+# it uses the sidebar's now, so an old link to it gives them to the sidebar.
+LEGACY_SEED = {"seed_H": ("H", 4), "seed_lr": ("lr", 0.01), "seed_iters": ("iterations", 300)}
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,7 @@ class Experiment:
     """Everything that determines what the pages show. Frozen, so it hashes for st.cache_data."""
 
     task: str = _f("adding", Spec("Task", tuple(TASK_LABELS), help="What the network must learn.", labels=tuple(TASK_LABELS.items())))
-    N: int = _f(30, Spec("Sequence length N", lo=1, hi=1000, help="Steps the graph is unfolded over."))
+    N: int = _f(10, Spec("Sequence length N", lo=1, hi=1000, help="Steps the graph is unfolded over."))
     H: int = _f(16, Spec("Hidden size H", HIDDEN_SIZES, help="Size of the state s(n)."))
     activation: str = _f("tanh", Spec("Activation φ", tuple(ACTIVATIONS), help="s(n) = φ(a(n))."))
     output: str = _f("auto", Spec("Read-out g", ("auto",) + OUTPUTS, help="y(n) = g(W_y s(n) + b_y); auto = the task's natural one."))
@@ -101,9 +109,9 @@ class Experiment:
     scale: float = _f(1.0, Spec("Init scale", SCALES, help="Multiplies the drawn weights."))
     radius: float = _f(0.9, Spec("Spectral radius of W_s", RADII, help="Rescale W_s so that max |eigenvalue| is this; 'as drawn' keeps the drawn W_s.", labels=((0.0, "as drawn"),)))
     seed: int = _f(0, Spec("Seed", lo=0, hi=2**31 - 1, help="Same seed, same numbers."))
-    lr: float = _f(0.1, Spec("Learning rate γ", LEARNING_RATES))
+    lr: float = _f(0.01, Spec("Learning rate γ", LEARNING_RATES))
     schedule: str = _f("constant", Spec("Schedule γ(t)", ("constant", "step", "exponential")))
-    optimizer: str = _f("sgd", Spec("Optimiser", ("sgd", "momentum", "adam")))
+    optimizer: str = _f("adam", Spec("Optimiser", ("sgd", "momentum", "adam"), help="sgd is the lecture's update θ(t+1) = θ(t) − γ(t) ∇L; adam (Kingma & Ba) learns the toy tasks in far fewer iterations."))
     clip: str = _f("none", Spec("Gradient clipping", ("none", "norm", "value"), help="A separate, visible step; norms are logged before it."))
     clip_at: float = _f(1.0, Spec("Clip threshold", CLIP_THRESHOLDS))
     truncate: int = _f(0, Spec("Truncate BPTT at k steps", lo=0, hi=1000, help="0 = full BPTT; k = each loss term sends gradient back at most k steps."))
@@ -133,9 +141,22 @@ def spec(name: str) -> Spec:
     return FIELDS[name].metadata["spec"]
 
 
+def is_legacy(params) -> bool:
+    """A link made before the defaults changed: it sets some field (or a seed page setting) but carries no
+    version key."""
+    return VERSION_KEY not in params and any(name in FIELDS or name.startswith("seed_") for name in params)
+
+
 def from_query(params) -> tuple[Experiment, list[str]]:
-    """(Experiment, notices) from URL parameters; unknown keys are left alone."""
-    values, notices = {}, []
+    """(Experiment, notices) from URL parameters; unknown keys are left alone. A legacy link (is_legacy)
+    takes LEGACY_DEFAULTS for the fields it leaves out, and a legacy link to the seed page its old sizes."""
+    values, notices = (dict(LEGACY_DEFAULTS) if is_legacy(params) else {}), []
+    if values and any(k.startswith("seed_") for k in params):
+        params = dict(params)
+        for old, (name, default) in LEGACY_SEED.items():
+            values[name] = default
+            if old in params and name not in params:
+                params[name] = params[old]
     for name in FIELDS:
         if name not in params:
             continue
@@ -145,7 +166,7 @@ def from_query(params) -> tuple[Experiment, list[str]]:
         try:
             values[name] = spec(name).parse(str(raw), getattr(DEFAULT, name))
         except ValueError as exc:
-            default = getattr(DEFAULT, name)
+            default = values.setdefault(name, getattr(DEFAULT, name))
             notices.append(f"URL parameter {name}={raw!r} ignored ({exc}); using "
                            f"{'the initial weights' if name == 'weights' else default}.")
     return Experiment(**values), notices
@@ -163,7 +184,8 @@ def from_dict(d: dict) -> Experiment:
 
 
 def to_query(exp: Experiment) -> str:
-    """The query string that reproduces exp (defaults left out)."""
+    """The query string that reproduces exp (defaults left out, the version key last; '' for the defaults)."""
     from urllib.parse import urlencode
 
-    return urlencode({k: spec(k).text(v) for k, v in exp.changed().items()})
+    changed = {k: spec(k).text(v) for k, v in exp.changed().items()}
+    return urlencode({**changed, VERSION_KEY: VERSION}) if changed else ""

@@ -14,12 +14,27 @@ PRESET_DIR = Path(__file__).resolve().parent.parent / "assets" / "presets"
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A number the description states: what it prints, and the range the measured value must lie in."""
+
+    quantity: str  # a function of dashboard/measures.py
+    says: str  # printed where the description has {quantity} ("" for a claim the words make without a number)
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str  # file stem, used on the command line
     title: str
-    explains: str  # one sentence: what the student should see
-    page: str  # the page that shows it best
+    explains: str  # what the student should see, with the claims' numbers filled in
+    page: str  # the url path of the page that shows it best
     experiment: Experiment
+    claims: tuple[Claim, ...] = ()  # every number in explains; checked by tests/test_presets.py
+
+
+def _claims(d: dict) -> tuple[Claim, ...]:
+    return tuple(Claim(q, c.get("says", ""), float(c["from"]), float(c["to"])) for q, c in d.items())
 
 
 @cache
@@ -27,8 +42,10 @@ def all_presets() -> dict[str, Preset]:
     out = {}
     for path in sorted(PRESET_DIR.glob("*.json")):
         d = json.loads(path.read_text())
-        out[path.stem] = Preset(path.stem, d["title"], d["explains"], d.get("page", "gradients"),
-                                from_dict(d["settings"]))
+        claims = _claims(d.get("claims", {}))
+        explains = d["explains"].format(**{c.quantity: c.says for c in claims})
+        out[path.stem] = Preset(path.stem, d["title"], explains, d.get("page", "gradients"),
+                                from_dict(d["settings"]), claims)
     return out
 
 
@@ -39,21 +56,35 @@ def get(name: str) -> Preset:
     return presets[name]
 
 
+CHOICE, LOADED, GOTO = "_preset_choice", "_preset_loaded", "_preset_goto"
+
+
 def _apply() -> None:
-    name = st.session_state.get("_preset_choice")
+    """Callback of the picker: every setting from the preset, and its page to open (app.py switches)."""
+    name = st.session_state.get(CHOICE)
     if not name:
         return
     p = get(name)
     for field in FIELDS:
         st.session_state[field] = getattr(p.experiment, field)
-    st.session_state["_preset_loaded"] = name
-    st.session_state["_preset_choice"] = None
+    st.session_state[LOADED] = name
+    st.session_state[GOTO] = name
 
 
-def picker() -> None:
+def picker(current: Experiment | None) -> None:
+    """The preset menu. It shows the loaded preset, and what to notice in it, until a setting is changed."""
     presets = all_presets()
-    st.selectbox("Load a demonstration", list(presets), index=None, key="_preset_choice",
+    loaded = st.session_state.get(LOADED)
+    if loaded not in presets or (current is not None and current != presets[loaded].experiment):
+        loaded = st.session_state[LOADED] = None
+        st.session_state[CHOICE] = None  # the menu is made below, so this is still allowed
+    st.selectbox("Load a demonstration", list(presets), index=None, key=CHOICE,
                  placeholder="Choose a preset…", format_func=lambda n: presets[n].title, on_change=_apply)
-    loaded = st.session_state.get("_preset_loaded")
-    if loaded in presets:
+    if loaded:
         st.info(presets[loaded].explains, icon=":material/school:")
+
+
+def take_page_to_open() -> Preset | None:
+    """The preset just loaded, once (its page is to be opened), or None."""
+    name = st.session_state.pop(GOTO, None)
+    return None if name is None else get(name)

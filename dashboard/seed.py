@@ -43,6 +43,7 @@ from rnn_engine.features import MAX_BYTES, load_bundled, load_digits_pair, load_
 from rnn_engine.gradcheck import numerical_grads, relative_error
 from rnn_engine.init import init_params
 
+SIDEBAR_USES = ("H", "lr", "iterations", "seed")  # the sidebar's settings the seed page uses; it greys out the rest
 SOURCES = {
     "bundled": "Bundled bird features",
     "digits": "Digits (scikit-learn 8×8 images)",

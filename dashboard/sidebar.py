@@ -1,12 +1,15 @@
-"""The experiment's controls: one widget per Experiment field, bound to the URL.
+"""The experiment's controls: one widget per Experiment field, its key the field's name and URL key.
 
-Sidebar functions only return values; they never compute anything.
+Sidebar functions only return values; they never compute anything. The address bar is read and written
+by dashboard/address.py: here, a new address sets the widgets before they are drawn.
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
-from dashboard import presets
+from dashboard import address, presets
 from dashboard.config import DEFAULT, FIELDS, Experiment, from_query, spec, to_query
 
 GROUPS = {
@@ -14,57 +17,105 @@ GROUPS = {
     "Initial weights": ("init", "scale", "radius", "seed"),
     "Training": ("lr", "schedule", "optimizer", "clip", "clip_at", "truncate", "batch", "iterations"),
 }
-SLIDERS = {"N"}  # whole-number ranges drawn as sliders; the others as number inputs
+SLIDERS = {"N"}  # whole-number ranges drawn as sliders (with a box for the exact number); the others as number inputs
+NOTICES = "url_notices"  # what was wrong with the last new address (shown until the next one)
+SHOWN = "experiment"  # the Experiment of the last run (app.py keeps it in session state for the pages)
 
 
-def check_url() -> None:
-    """Once per session: note URL parameters that are out of range or garbled (they fall back to defaults)."""
-    if "url_notices" not in st.session_state:
-        st.session_state.url_notices = from_query(st.query_params.to_dict())[1]
+def set_from_address() -> None:
+    """Before any widget: a new address (a link, Back, Forward) sets every field; otherwise every widget keeps
+    its value, and one that Streamlit dropped (no widget on the root's redirect page) gets the last shown one."""
+    fresh = address.fresh_query()
+    if fresh is not None:
+        exp, st.session_state[NOTICES] = from_query(fresh)
+    else:
+        exp = st.session_state.get(SHOWN) or DEFAULT
+    for name in FIELDS:
+        if fresh is not None or name not in st.session_state:
+            st.session_state[name] = getattr(exp, name)
 
 
-def _widget(name: str):
+def _widget(name: str, used: bool = True):
     sp = spec(name)
     default = getattr(DEFAULT, name)
-    common = dict(key=name, help=sp.help or None, bind="query-params")
-    if name in st.session_state:
-        default = None  # the widget takes its value from session state (a preset, or the user)
-    # format_func is spec.text: a bound widget writes the shown text into the URL, and to_query agrees
+    # The value comes from session state (set_from_address, a preset, the user). The default passed is always the
+    # Experiment's: a widget made now with it and now without had another default in every other run, and a click
+    # during the first run then reset every control to its minimum.
+    common = dict(key=name, help=sp.help or None, disabled=not used)
+    # format_func is spec.text: what the widget shows is what the URL holds, as to_query writes it
     if sp.options and all(isinstance(o, str) for o in sp.options):
-        kw = {} if default is None else {"index": sp.options.index(default)}
-        return st.selectbox(sp.label, sp.options, format_func=sp.text, **kw, **common)
-    kw = {} if default is None else {"value": default}
+        return st.selectbox(sp.label, sp.options, format_func=sp.text, index=sp.options.index(default), **common)
     if sp.options:
-        return st.select_slider(sp.label, sp.options, format_func=sp.text, **kw, **common)
+        return st.select_slider(sp.label, sp.options, format_func=sp.text, value=default, **common)
     if name in SLIDERS:
-        return st.slider(sp.label, sp.lo, sp.hi, step=1, **kw, **common)
-    return st.number_input(sp.label, sp.lo, sp.hi, step=1, **kw, **common)
+        return _slider_with_entry(name, sp, default, common)
+    return st.number_input(sp.label, sp.lo, sp.hi, step=1, value=default, **common)
 
 
-def experiment_controls() -> Experiment:
-    """Draw the sidebar and return the Experiment it describes."""
-    check_url()
+def _slider_with_entry(name: str, sp, default: int, common: dict) -> int:
+    """A slider for sweeping and, beside it, a box to type the exact number (N spans 1..1000 in ~200 px).
+
+    One value and one URL key (the slider's). Whichever of the two differs from the value of the last run was
+    changed by the user and gives the value to the other. (Compared here rather than copied in a callback: a
+    change that reaches the server during a fragment's run, such as the heatmap filling in, is still seen.)
+    """
+    exact, last = f"{name}_exact", f"_{name}_last"
+    typed = st.session_state.get(exact)
+    if isinstance(typed, int) and typed != st.session_state.get(last) and sp.lo <= typed <= sp.hi:
+        st.session_state[name] = typed  # the box was changed: the slider follows (it is made below)
+    left, right = st.columns([2.6, 1.4], vertical_alignment="bottom", gap="small")
+    with left:
+        value = st.slider(sp.label, sp.lo, sp.hi, step=1, value=default, **common)
+    st.session_state[exact] = st.session_state[last] = value  # the box is made below, so this is still allowed
+    right.number_input(f"{sp.label}, exactly", sp.lo, sp.hi, step=1, key=exact, label_visibility="collapsed",
+                       disabled=common["disabled"], help=f"Type an exact {name} and press Enter.")
+    return value
+
+
+def experiment_controls(uses: tuple[str, ...] | None = None):
+    """Draw the sidebar; return the Experiment it describes and the slot for its link (see link_box).
+
+    uses: the fields the page uses, when it does not use them all; the others are greyed out (they keep their
+    values for the other pages).
+    """
+    set_from_address()
     with st.sidebar:
-        for notice in st.session_state.url_notices:
+        for notice in st.session_state.get(NOTICES, []):
             st.warning(notice, icon=":material/warning:")
-        presets.picker()
+        presets.picker(_current())
+        if uses is not None:
+            st.caption("This page uses only " + ", ".join(spec(n).label for n in uses) + "; the other settings "
+                       "are greyed out here.")
         values = {}
         for group, names in GROUPS.items():
-            with st.expander(group, expanded=group != "Training"):
+            with st.expander(group, expanded=group != "Training" or bool(uses and set(uses) & set(names))):
                 for name in names:
-                    values[name] = _widget(name)
+                    values[name] = _widget(name, uses is None or name in uses)
         values["weights"] = edited_weights()
         exp = Experiment(**values)
-        link_box(exp)
-    return exp
+        slot = st.empty()
+    return exp, slot
 
 
-def link_box(exp: Experiment) -> None:
-    """The link that reproduces this experiment, ready to copy (st.code has a copy button)."""
-    query = to_query(exp)
+def _current() -> Experiment | None:
+    """The Experiment the widgets hold as this run starts."""
+    try:
+        return Experiment(**{name: st.session_state[name] for name in FIELDS})
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def link_box(slot, exp: Experiment, extra: dict | None = None) -> None:
+    """The link that reproduces this experiment on this page, ready to copy (st.code has a copy button).
+
+    Drawn into the sidebar's slot after the page ran, so that it also carries the page's own settings
+    (`extra`, e.g. the Compare page's B), and the app shows one link, not two.
+    """
+    query = "&".join(q for q in (to_query(exp), urlencode(extra or {})) if q)
     base = (st.context.url or "").split("?")[0]
-    st.caption("Link to this exact experiment (copy button on the right):")
-    st.code(f"{base}?{query}" if query else base or "(all defaults)", language=None, wrap_lines=True)
+    with slot.container():
+        st.caption("Link to this exact experiment on this page (copy button on the right):")
+        st.code(f"{base}?{query}" if query else base or "(all defaults)", language=None, wrap_lines=True)
 
 
 # --- Edited weights: set on the Weights page, not a widget; kept in session state and in the URL -------
@@ -72,18 +123,8 @@ NOT_WIDGETS = {"weights"}
 
 
 def edited_weights() -> str:
-    """Experiment.weights: st.session_state["weights"], seeded once from the URL; mirrored into the URL."""
-    if "weights" not in st.session_state:
-        raw = st.query_params.get("weights", "")
-        try:
-            st.session_state["weights"] = spec("weights").parse(raw, "")
-        except ValueError:
-            st.session_state["weights"] = ""  # check_url() already shows the notice
-    weights = str(st.session_state["weights"] or "")
-    if weights and st.query_params.get("weights") != weights:
-        st.query_params["weights"] = weights
-    elif not weights and "weights" in st.query_params:
-        del st.query_params["weights"]
+    """Experiment.weights: st.session_state["weights"] (set from the address, or by the Weights page)."""
+    weights = str(st.session_state.get("weights") or "")
     if weights:
         st.caption(":material/edit: Weights edited on the Weights page are in use on every page.")
     return weights

@@ -14,12 +14,13 @@ from functools import partial
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import export
+from dashboard import address, export
 from dashboard import theme as th
 from dashboard.config import Experiment
 
 FIGURES_KEY = "_figures_this_run"  # {chart name: figure} placed during the current run
-PROJECTOR_KEY = "projector"  # the sidebar toggle; bound to the URL (?projector=true)
+LINK_KEY = "_link_settings_this_run"  # the page's own settings that its link must carry (query key -> text)
+PROJECTOR_KEY = "projector"  # the sidebar toggle; in the URL as ?projector=true
 SLIDE = f"{th.SLIDE_SIZE[0]}×{th.SLIDE_SIZE[1]}"
 # (label, format, scale) offered under every chart
 VARIANTS = (
@@ -56,12 +57,60 @@ def header(title: str, seeing: str, equation: str) -> None:
 def start_page() -> None:
     """Before the page runs: the projector toggle (top of the sidebar) and an empty figure record."""
     st.session_state[FIGURES_KEY] = {}
+    st.session_state[LINK_KEY] = {}
+    projector_notice = address.seed(PROJECTOR_KEY, parse_bool, False)
     with st.sidebar:
-        st.toggle("Projector mode", key=PROJECTOR_KEY, bind="query-params",
+        if projector_notice:
+            st.warning(projector_notice, icon=":material/warning:")
+        st.toggle("Projector mode", key=PROJECTOR_KEY, value=False,
                   help="Large type and thick lines for a lecture hall, in every chart and in the app's text. "
                        "Downloaded figures always use this look, at slide size.")
     if st.session_state.get(PROJECTOR_KEY):
         st.html(PROJECTOR_CSS)
+
+
+def parse_bool(raw: str) -> bool:
+    """A switch in the URL: true/false (also 1/0, yes/no, on/off)."""
+    if raw.lower() in ("true", "1", "yes", "on"):
+        return True
+    if raw.lower() in ("false", "0", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def look_setting() -> dict:
+    """The look's URL setting: projector=true when projector mode is on (nothing for the screen look)."""
+    return {PROJECTOR_KEY: "true"} if st.session_state.get(PROJECTOR_KEY) else {}
+
+
+FINISH_KEY = "_finish_this_run"  # what app.py does after the page: the sidebar's link, the address bar
+
+
+def on_finish(fn) -> None:
+    """app.py: fn() is to run once the page is done, also when it stops early (stop())."""
+    st.session_state[FINISH_KEY] = fn
+
+
+def finish_run() -> None:
+    fn = st.session_state.pop(FINISH_KEY, None)
+    if fn is not None:
+        fn()
+
+
+def stop() -> None:
+    """st.stop() for a page that has said why it cannot go on: the link and the address are written first
+    (after st.stop() nothing more reaches the browser)."""
+    finish_run()
+    st.stop()
+
+
+def add_to_link(settings: dict) -> None:
+    """The page's own settings (query key -> text) join the sidebar's link, after the experiment's."""
+    st.session_state.setdefault(LINK_KEY, {}).update(settings)
+
+
+def page_link_settings() -> dict:
+    return dict(st.session_state.get(LINK_KEY) or {})
 
 
 def chart(fig: go.Figure, name: str, key: str | None = None) -> None:
@@ -111,8 +160,7 @@ def page_downloads(page_name: str = "figures") -> None:
     if not figures:
         return
     exp = experiment()
-    extra = {"projector": "true"} if st.session_state.get(PROJECTOR_KEY) else None
-    link_text = export_bundle.link(exp, st.context.url or "", extra)
+    link_text = export_bundle.link(exp, st.context.url or "", look_setting() or None)
     st.divider()
     with st.container(horizontal=True, vertical_alignment="bottom"):
         picked = st.pills("Formats for the ZIP", list(ZIP_FORMATS), selection_mode="multi",
@@ -161,4 +209,4 @@ def plain_errors():
         yield
     except ValueError as exc:
         st.error(f"This setting cannot run: {exc}", icon=":material/block:")
-        st.stop()
+        stop()

@@ -18,9 +18,13 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGE = "app_pages/seed_example.py"
 
 
+# The page takes H, γ and the iterations from the sidebar; these are the course's sizes (the seed preset's).
+COURSE = {"H": 4, "lr": 0.01, "iterations": 300, "v": 2}
+
+
 def open_page(query: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in (query or {}).items():
+    for k, v in {**COURSE, **(query or {})}.items():
         at.query_params[k] = str(v)
     at.run()
     at.switch_page(PAGE).run()
@@ -183,7 +187,7 @@ def test_a_good_upload_runs_the_whole_page():
 
 
 def test_the_button_hands_the_classifier_to_the_gradients_page():
-    at = open_page({"seed_H": 3, "seed_N": 16})
+    at = open_page({"H": 3, "seed_N": 16})
     assert at.select_slider(key="seed_N").value == 16
     button = next(b for b in at.button if b.label.startswith("See it step by step"))
     button.click().run()
@@ -195,11 +199,14 @@ def test_the_button_hands_the_classifier_to_the_gradients_page():
 
 
 def test_garbage_url_values_fall_back_quietly():
-    at = open_page({"seed_sample": "9999", "seed_H": "5", "seed_lr": "7", "seed_source": "nonsense",
-                    "seed_iters": "-3", "seed_inputs": "<script>", "seed_N": "abc"})
+    at = open_page({"seed_sample": "9999", "seed_source": "nonsense", "seed_inputs": "<script>", "seed_N": "abc",
+                    "seed_kernel": "", "seed_weights": "", "seed_bias": "maybe"})
     assert not at.error
     assert at.segmented_control(key="seed_source").value == "bundled"
-    assert at.select_slider(key="seed_H").value == 4 and at.select_slider(key="seed_lr").value == 0.01
+    assert at.segmented_control(key="seed_kernel").value == "rbf" and at.toggle(key="seed_bias").value is False
+    said = " ".join(w.value for w in at.warning)
+    for key in ("seed_source", "seed_inputs", "seed_N", "seed_kernel", "seed_weights", "seed_bias"):
+        assert f"URL parameter {key}=" in said, key  # each said, none raised
     assert 0 <= at.number_input(key="seed_sample").value <= 399
     assert len(charts(at)) == 5
 

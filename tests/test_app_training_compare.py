@@ -12,7 +12,7 @@ from dashboard.config import to_query
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 EXPLODES = {"task": "adding", "N": "40", "activation": "linear", "output": "linear", "init": "orthogonal",
-            "radius": "1.5", "lr": "0.01", "seed": "2"}  # a linear read-out cannot saturate: this one blows up
+            "radius": "1.5", "lr": "0.01", "optimizer": "sgd", "seed": "2", "v": "2"}  # a linear read-out cannot saturate: this one blows up
 
 
 def open_page(page: str, query: dict | None = None) -> AppTest:
@@ -52,7 +52,7 @@ def test_training_step_retune_reset_restart():
     retuned = run_of(at)
     assert retuned.t == 10
     assert retuned.params is weights  # the change itself trains nothing
-    assert retuned.changes == ((10, "γ 0.1 → 0.3"),)
+    assert retuned.changes == ((10, "γ 0.01 → 0.3"),)
     assert "training continues from the current weights θ(10)" in texts(at.info)
     at.button(key="live_step_btn").click().run()
     h = run_of(at).history
@@ -131,11 +131,14 @@ def test_compare_default_and_pills_change_b():
     assert "B's first step receives" in comparison(at) or "about equally" in comparison(at)
     assert at.session_state["b_field"] == "activation" and at.session_state["b_value"] == "sigmoid"
 
-    at.pills(key="b_pair").set_value("N = 10 vs N = 100").run()
+    at.pills(key="b_pair").set_value("learns at N = 10, fails at N = 50").run()
     assert not at.exception
-    assert at.session_state["N"] == 10  # A, in the sidebar
-    assert (at.session_state["b_field"], at.session_state["b_value"]) == ("N", "100")
-    assert "N = 100" in comparison(at) or "B's first step" in comparison(at)
+    assert (at.session_state["N"], at.session_state["optimizer"], at.session_state["iterations"]) == (10, "adam", 2000)
+    assert (at.session_state["b_field"], at.session_state["b_value"]) == ("N", "50")
+    assert "B's first step receives" in comparison(at)
+    link = at.sidebar.code[0].value
+    assert "iterations=2000" in link and "b_field=N&b_value=50" in link  # one link, A and B
+    assert len(at.main.code) == 0, "the page shows no second link"
 
     at.pills(key="b_pair").set_value("orthogonal vs small normal init").run()
     assert not at.exception

@@ -174,7 +174,7 @@ def test_loss_overlay_validation_bold_training_faint():
 
 
 # --- the live run (compute) ----------------------------------------------------------------------------
-SMALL = Experiment(N=8, H=4, batch=8)
+SMALL = Experiment(N=8, H=4, batch=8, optimizer="sgd", lr=0.1)
 
 
 def test_live_run_step_retune_keeps_weights_and_continues():
@@ -202,7 +202,7 @@ def test_live_run_matches_one_long_run():
 
 def test_live_run_stops_at_an_explosion():
     exp = Experiment(task="adding", N=40, activation="linear", output="linear", init="orthogonal", radius=1.5,
-                     lr=0.01, seed=2)
+                     lr=0.01, optimizer="sgd", seed=2)
     run = live_run.advance(live_run.start_run(exp), 10)
     assert run.exploded and run.finished
     assert run.history.exploded_at == run.history.iteration[-1] < 10

@@ -3,13 +3,11 @@
 B's widgets are bound to the URL (keys b_field, b_value, b_field2, b_value2), so a link reproduces the
 comparison; the one-click pairs set A's sidebar field and B's value together.
 """
-from urllib.parse import urlencode
-
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, ui
-from dashboard.config import HIDDEN_SIZES, LEARNING_RATES, RADII, SCALES, spec, to_query
+from dashboard import address, compute, ui
+from dashboard.config import HIDDEN_SIZES, LEARNING_RATES, RADII, SCALES, spec
 from dashboard.figures import compare as figs
 from dashboard.figures import gradients as gfigs
 from rnn_engine import ACTIVATIONS, get_activation
@@ -34,7 +32,8 @@ NONE = "nothing else"
 # one-click pairs: (A's sidebar fields, B's changes)
 PAIRS = {
     "tanh vs sigmoid": ({"activation": "tanh"}, {"activation": "sigmoid"}),
-    "N = 10 vs N = 100": ({"N": 10}, {"N": 100}),
+    "learns at N = 10, fails at N = 50": ({"task": "adding", "N": 10, "optimizer": "adam", "lr": 0.01, "iterations": 2000},
+                                          {"N": 50}),
     "with vs without clipping": ({"clip": "norm"}, {"clip": "none"}),
     "orthogonal vs small normal init": ({"init": "orthogonal", "scale": 1.0, "radius": 0.0},
                                         {"init": "normal", "scale": 0.5}),
@@ -75,23 +74,25 @@ def options_for(field: str, *extra) -> list[str]:
     return opts
 
 
-def check_url() -> None:
-    """Once per session: say which b_ URL parameters are invalid (they fall back to a default)."""
-    if "b_url_notices" in st.session_state:
+def _vary(raw: str, allow_none: bool = False) -> str:
+    if raw in VARY or (allow_none and raw == NONE):
+        return raw
+    raise ValueError(f"choose one of {', '.join(VARY)}")
+
+
+def set_b_from_address(a_exp) -> None:
+    """On a new address (a link, Back, Forward): B's controls from it, each checked; what cannot be used falls
+    back to a default and is said once (b_url_notices), until B is changed by hand."""
+    if address.fresh_query() is None:
         return
-    q, notices = st.query_params, []
-    fields = {"b_field": q.get("b_field"), "b_field2": q.get("b_field2")}
-    for key, value_key in (("b_field", "b_value"), ("b_field2", "b_value2")):
-        field, raw = fields[key], q.get(value_key)
-        if field is not None and field not in VARY and not (key == "b_field2" and field == NONE):
-            notices.append(f"URL parameter {key}={field!r} ignored: choose one of {', '.join(VARY)}.")
-            field = None
-        if raw is not None and field in VARY:
-            try:
-                spec(field).parse(raw, None)
-            except ValueError as exc:
-                notices.append(f"URL parameter {value_key}={raw!r} ignored for {field} ({exc}).")
-    st.session_state.b_url_notices = notices
+    notices = [address.seed("b_field", _vary, "activation"),
+               address.seed("b_field2", lambda raw: _vary(raw, allow_none=True), NONE)]
+    for field_key, value_key in (("b_field", "b_value"), ("b_field2", "b_value2")):
+        field = st.session_state[field_key]
+        if field in VARY:
+            notices.append(address.seed(value_key, lambda raw, f=field: str(spec(f).parse(raw, None)),
+                                        str(contrast(getattr(a_exp, field), field))))
+    st.session_state.b_url_notices = [n for n in notices if n]
 
 
 def _clear_notices() -> None:
@@ -130,26 +131,28 @@ def pair_matches(pair: str, a_exp, b_changes: dict) -> bool:
 
 
 # --- B's widgets -------------------------------------------------------------------------------------
-check_url()
-for notice in st.session_state.b_url_notices:
+set_b_from_address(exp)
+for notice in st.session_state.get("b_url_notices", []):
     st.warning(notice, icon=":material/link_off:")
 
 pill_slot = st.container()
 c1, c2, c3, c4 = st.columns(4)
-field = c1.selectbox("What to vary in B", list(VARY), key="b_field", bind="query-params", help=VARY_HELP,
+field = c1.selectbox("What to vary in B", list(VARY), key="b_field", help=VARY_HELP,
                      on_change=_field_changed, args=("b_value", "b_field"))
-value_opts = options_for(field, st.session_state.get("b_value"), st.query_params.get("b_value"))
-value_kw = {} if "b_value" in st.session_state else {"index": value_opts.index(str(contrast(getattr(exp, field), field)))}
-raw_b = c2.selectbox(f"B's {field}", value_opts, key="b_value", bind="query-params", on_change=_clear_notices,
-                     help=f"A's {field} is {getattr(exp, field)} (sidebar).", **value_kw)
+value_opts = options_for(field, st.session_state.get("b_value"))
+if st.session_state.get("b_value") not in value_opts:  # first visit: the value that contrasts with A
+    st.session_state["b_value"] = str(contrast(getattr(exp, field), field))
+raw_b = c2.selectbox(f"B's {field}", value_opts, key="b_value", on_change=_clear_notices,
+                     help=f"A's {field} is {getattr(exp, field)} (sidebar).")
 field2 = c3.selectbox("…and also vary (optional)", [NONE] + [f for f in VARY if f != field], key="b_field2",
-                      bind="query-params", on_change=_field_changed, args=("b_value2", "b_field2"))
+                      on_change=_field_changed, args=("b_value2", "b_field2"))
 raw_b2 = None
 if field2 != NONE:
-    opts2 = options_for(field2, st.session_state.get("b_value2"), st.query_params.get("b_value2"))
-    kw2 = {} if "b_value2" in st.session_state else {"index": opts2.index(str(contrast(getattr(exp, field2), field2)))}
-    raw_b2 = c4.selectbox(f"B's {field2}", opts2, key="b_value2", bind="query-params", on_change=_clear_notices,
-                          help=f"A's {field2} is {getattr(exp, field2)} (sidebar).", **kw2)
+    opts2 = options_for(field2, st.session_state.get("b_value2"))
+    if st.session_state.get("b_value2") not in opts2:
+        st.session_state["b_value2"] = str(contrast(getattr(exp, field2), field2))
+    raw_b2 = c4.selectbox(f"B's {field2}", opts2, key="b_value2", on_change=_clear_notices,
+                          help=f"A's {field2} is {getattr(exp, field2)} (sidebar).")
 
 b_changes = {field: spec(field).parse(str(raw_b if raw_b is not None else contrast(getattr(exp, field), field)), None)}
 if field2 != NONE and raw_b2 is not None:
@@ -160,6 +163,13 @@ if st.session_state.get("b_pair") and not pair_matches(st.session_state.b_pair, 
 with pill_slot:
     st.pills("One-click comparisons (set A in the sidebar and B here)", list(PAIRS), key="b_pair", on_change=_apply_pair)
 
+# The sidebar's link (and the address) carries B where it differs from what the page picks by itself.
+b_query = {"b_field": field, "b_value": str(b_changes[field])}
+if field2 != NONE:
+    b_query.update(b_field2=field2, b_value2=str(b_changes[field2]))
+picked = {"b_field": "activation", "b_value": str(contrast(getattr(exp, field), field)),
+          "b_value2": str(contrast(getattr(exp, field2), field2)) if field2 != NONE else None}
+ui.add_to_link({k: v for k, v in b_query.items() if picked.get(k) != v})
 exp_b = exp.replace(**b_changes)
 if exp.weights and WEIGHT_FIELDS & set(b_changes):
     exp_b = exp_b.replace(weights="")
@@ -192,7 +202,7 @@ for name, (_, _, _, err) in runs.items():
     if err:
         st.error(f"{name} cannot run: {err}", icon=":material/block:")
 if any(r[3] for r in runs.values()):
-    st.stop()
+    ui.stop()
 (sa, ra, ta, _), (sb, rb, tb, _) = runs["A"], runs["B"]
 ha, hb = ta.history, tb.history
 
@@ -316,10 +326,4 @@ st.caption(f"Bold: validation loss (every {compute.VALIDATE_EVERY} iterations, o
            "batches).")
 
 ui.csv_download("Download the key numbers (CSV)", table, "compare_key_numbers.csv")
-b_query = {"b_field": field, "b_value": str(b_changes[field])}
-if field2 != NONE:
-    b_query.update(b_field2=field2, b_value2=str(b_changes[field2]))
-a_query = to_query(exp)
-st.caption("Link to this comparison, A and B (the sidebar's link carries A only):")
-st.code(f"{(st.context.url or '').split('?')[0]}?{a_query + '&' if a_query else ''}{urlencode(b_query)}",
-        language=None, wrap_lines=True)
+st.caption("The link in the sidebar reproduces this comparison, A and B.")

@@ -24,7 +24,7 @@ except ValueError as exc:
     st.error(f"This setting cannot run: {exc}", icon=":material/block:")
     if exp.weights:
         st.button("Reset to the initial weights", on_click=sidebar.reset_weights, key="graph_reset_weights")
-    st.stop()
+    ui.stop()
 
 N, readout = exp.N, s.train.readout
 p, log = s.params, res.log

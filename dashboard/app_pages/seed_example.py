@@ -1,25 +1,73 @@
 """Seed example: the course's one-step bird / not-bird classifier, derived by hand and checked.
 
-The page's own controls are page-local widgets bound to the URL (keys seed_*); of the sidebar only the
-seed is used (initial weights, train/test split, minibatch order). The logic is in dashboard/seed.py.
+The page's own controls (keys seed_*) are in the URL too; of the sidebar it uses the hidden size H, the
+learning rate γ, the iterations and the seed (initial weights, train/test split, minibatch order), and the
+sidebar greys out the rest. The logic is in dashboard/seed.py.
 """
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import address, sidebar, ui
 from dashboard import seed as sd
-from dashboard import sidebar, ui
-from dashboard.config import LEARNING_RATES
 from dashboard.figures import seed as figs
 from rnn_engine import FeatureSet
 from rnn_engine.init import init_params
 
-HIDDEN = (1, 2, 3, 4, 6, 8, 12, 16, 32)  # a subset of the sidebar's sizes, so the hand-over to N > 1 fits
 STEPS_N = (2, 4, 8, 16, 32, 64)
 INPUTS = {"few": f"{sd.FEW_FEATURES} features", "all": "all features"}
 H0 = {"zero": "h₀ = 0", "random": "random h₀"}
 WEIGHTS = {"start": "start θ(0)", "trained": "trained"}
 KERNELS = {"linear": "linear", "rbf": "RBF"}
+
+
+def _choice(options):
+    """parse(raw) for a choice: the option, or the text it is shown with (links made before the app owned its
+    address hold the text, e.g. seed_h0=random h₀)."""
+    texts = options if isinstance(options, dict) else {o: str(o) for o in options}
+
+    def parse(raw: str):
+        for option, text in texts.items():
+            if raw in (str(option), text):
+                return option
+        raise ValueError(f"expected one of {', '.join(map(str, texts))}")
+    return parse
+
+
+def _whole(lo: int, hi: int):
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number from {lo} to {hi}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"expected a whole number from {lo} to {hi}")
+        return value
+    return parse
+
+
+# The page's own settings: URL key -> (parse, default). In the URL only where they differ from the default.
+SETTINGS = {
+    "seed_source": (_choice(sd.SOURCES), "bundled"),
+    "seed_a": (_whole(0, 9), 3),
+    "seed_b": (_whole(0, 9), 8),
+    "seed_bias": (ui.parse_bool, False),
+    "seed_sample": (_whole(0, 10**9), 0),
+    "seed_inputs": (_choice(INPUTS), "few"),
+    "seed_h0": (_choice(H0), "zero"),
+    "seed_weights": (_choice(WEIGHTS), "start"),
+    "seed_kernel": (_choice(KERNELS), "rbf"),
+    "seed_N": (_choice(STEPS_N), 8),
+}
+if address.fresh_query() is not None:  # a new address: the page's settings from it, what cannot be used said
+    st.session_state["seed_url_notices"] = [n for n in (address.seed(key, parse, default)
+                                                        for key, (parse, default) in SETTINGS.items()) if n]
+
+
+def setting_in_link(key: str, value) -> None:
+    """The page's setting joins the sidebar's link (and the address) unless it is at its default."""
+    if value != SETTINGS[key][1]:
+        ui.add_to_link({key: "true" if value is True else str(value)})
 
 
 # ---------------------------------------------------------------------------
@@ -97,12 +145,17 @@ st.markdown(
 )
 
 st.subheader("The data")
+for notice in st.session_state.get("seed_url_notices", []):
+    st.warning(notice, icon=":material/link_off:")
 source = st.segmented_control("Feature vectors", list(sd.SOURCES), format_func=sd.SOURCES.get, default="bundled",
-                              required=True, key="seed_source", bind="query-params")
+                              required=True, key="seed_source")
+setting_in_link("seed_source", source)
 if source == "digits":
     c1, c2, _ = st.columns([1, 1, 3])
-    a = c1.selectbox("Digit for label 0", range(10), index=3, key="seed_a", bind="query-params")
-    b = c2.selectbox("Digit for label 1", range(10), index=8, key="seed_b", bind="query-params")
+    a = c1.selectbox("Digit for label 0", range(10), index=3, key="seed_a")
+    b = c2.selectbox("Digit for label 1", range(10), index=8, key="seed_b")
+    setting_in_link("seed_a", a)
+    setting_in_link("seed_b", b)
     with ui.plain_errors():
         fs = load("digits", a, b)
 elif source == "upload":
@@ -127,12 +180,12 @@ README).
     if up is None:
         st.info("Upload a feature file to run the example on your own data, or pick another source above.",
                 icon=":material/upload_file:")
-        st.stop()
+        ui.stop()
     try:
         fs = upload(up.getvalue(), up.name)
     except ValueError as exc:
         st.error(f"Your file cannot be used: {exc}", icon=":material/block:")
-        st.stop()
+        ui.stop()
 else:
     with ui.plain_errors():
         fs = load("bundled", 3, 8)
@@ -141,14 +194,14 @@ n1 = fs.n_positive
 st.caption(f"{fs.source}: {fs.M} samples × {fs.F} features; label 1 = “{fs.class_names[1]}”: {n1} samples "
            f"({pct(n1 / fs.M)}); label 0 = “{fs.class_names[0]}”: {fs.M - n1} samples.")
 
-c1, c2, c3, c4 = st.columns(4)
-H = c1.select_slider("Hidden size H", HIDDEN, value=4, key="seed_H", bind="query-params",
-                     help="Size of h₁. Up to 4 every matrix is written out below.")
-lr = c2.select_slider("Learning rate γ", LEARNING_RATES, value=0.01, key="seed_lr", bind="query-params",
-                      help="SGD step: W ← W − γ Σ_{i in batch} ∂L_i/∂W, batches of 32.")
-iterations = c3.number_input("SGD iterations", 1, 3000, value=300, step=50, key="seed_iters", bind="query-params")
-biases = c4.toggle("Add biases b, b_y", value=False, key="seed_bias", bind="query-params",
+H, lr, iterations = exp.H, exp.lr, exp.iterations
+c1, c2 = st.columns([3, 1], vertical_alignment="center")
+c1.caption(f"From the sidebar: hidden size H = {H} (up to 4 every matrix is written out below), learning rate "
+           f"γ = {lr:g} for SGD, W ← W − γ Σ_(i in batch) ∂L_i/∂W with batches of {sd.BATCH}, {iterations} "
+           f"iterations, seed {exp.seed}. The sidebar's other settings do not apply to this one-step example.")
+biases = c2.toggle("Add biases b, b_y", value=False, key="seed_bias",
                    help="The course's equations have no biases; the lecture's layer has them. Off = exactly the course.")
+setting_in_link("seed_bias", biases)
 
 digest, seed = fs.digest, exp.seed
 with ui.plain_errors():
@@ -162,21 +215,22 @@ few = tuple(int(j) for j in sd.few_features(fs, sp))
 st.header("1 · The three gradients by hand, for one sample")
 clamp("seed_sample", 0, fs.M - 1)
 c1, c2, c3, c4 = st.columns(4)
-i = int(c1.number_input(f"Sample i (0 … {fs.M - 1})", 0, fs.M - 1, value=0, step=1, key="seed_sample",
-                        bind="query-params"))
+i = int(c1.number_input(f"Sample i (0 … {fs.M - 1})", 0, fs.M - 1, value=0, step=1, key="seed_sample"))
 inputs = c2.segmented_control("Inputs x", list(INPUTS), format_func=INPUTS.get, default="few", required=True,
-                              key="seed_inputs", bind="query-params",
+                              key="seed_inputs",
                               help=f"'{sd.FEW_FEATURES} features': the {sd.FEW_FEATURES} most correlated with the "
                                    "label on the training set, so that every matrix fits on a slide.")
 h0_mode = c3.segmented_control("Earlier state h₀", list(H0), format_func=H0.get, default="zero", required=True,
-                               key="seed_h0", bind="query-params",
+                               key="seed_h0",
                                help="h₀ = 0 as in the course; a random h₀ in (−1, 1) makes ∂L/∂W_hh non-zero, "
                                     "so its formula can be checked too.")
 weights = c4.segmented_control("Weights", list(WEIGHTS), format_func=WEIGHTS.get, default="start", required=True,
-                               key="seed_weights", bind="query-params",
+                               key="seed_weights",
                                help="The initial weights θ(0), or the weights after the SGD training of section 2 "
                                     "(for '4 features': a network of the same size trained on those 4 features).")
 
+for key, value in (("seed_sample", i), ("seed_inputs", inputs), ("seed_h0", h0_mode), ("seed_weights", weights)):
+    setting_in_link(key, value)
 cols = few if inputs == "few" else tuple(range(fs.F))
 feats = few if inputs == "few" else None
 net = trained(digest, fs, seed, H, lr, iterations, biases, feats) if weights == "trained" else None
@@ -280,7 +334,8 @@ if ok.any():
                "minibatch curve is noisy because each point is only 32 samples.")
 
 kernel = st.segmented_control("SVM kernel shown", list(KERNELS), format_func=KERNELS.get, default="rbf",
-                              required=True, key="seed_kernel", bind="query-params")
+                              required=True, key="seed_kernel")
+setting_in_link("seed_kernel", kernel)
 c1, c2 = st.columns(2)
 with c1:
     ui.chart(figs.confusion_matrix(C_rnn, fs.class_names, f"RNN: {pct(acc_rnn)} correct", theme),
@@ -314,14 +369,13 @@ st.markdown("Cut x into N chunks and feed one chunk per step: x(1) = first chunk
             "label is read at step N. Now h₀ → h₁ → … → h_N is a chain, W_hh gets gradient from every step, "
             "and the first chunk's gradient has to travel back through N − 1 factors W_hhᵀ diag(tanh′).")
 c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
-N = c1.select_slider("Steps N", STEPS_N, value=8, key="seed_N", bind="query-params")
+N = c1.select_slider("Steps N", STEPS_N, value=8, key="seed_N")
+setting_in_link("seed_N", N)
 with c2:
     st.button(f"See it step by step (N = {N})", icon=":material/trending_down:", on_click=to_gradients_page,
               args=(N,), type="primary", help="Opens the page 'Gradients through time' with this classifier.")
     if st.session_state.pop("_seed_go_gradients", False):
-        # query_params={} (not None): a plain switch refuses to clear URL keys bound to widgets; the bound
-        # sidebar widgets then write task, N, ... back into the URL on the gradients page.
-        st.switch_page("app_pages/gradients.py", query_params={})
+        st.switch_page("app_pages/gradients.py")  # app.py writes the address from the sidebar there
 st.caption(f"The button opens “Gradients through time” with the sidebar set to this classifier (task = bird, "
            f"N = {N}, H = {H}, γ = {lr:g}, SGD, seed {seed}); that page uses the bundled feature set.")
 with ui.plain_errors():

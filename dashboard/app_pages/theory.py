@@ -25,7 +25,7 @@ except ValueError as exc:
     st.error(f"This setting cannot run: {exc}", icon=":material/block:")
     if exp.weights:
         st.button("Reset to the initial weights", on_click=sidebar.reset_weights, key="theory_reset_weights")
-    st.stop()
+    ui.stop()
 
 W_s = s.params.W_s  # (H, H)
 act = get_activation(exp.activation)

@@ -37,7 +37,7 @@ except ValueError as exc:
     st.error(f"These weights cannot be used: {exc}", icon=":material/block:")
     if exp.weights:
         reset_button("error")
-    st.stop()
+    ui.stop()
 
 act = get_activation(exp.activation)
 kappa, H, D = act.kappa, p.H, p.D

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard import theme as th
-from dashboard.figures.common import finish, log_safe, steps
+from dashboard.figures.common import finish, log_safe, steps, zero_markers
 from dashboard.figures.training import EXPLOSION_COLOUR, spans_decades
 
 COLOURS = {"A": th.OKABE_ITO[0], "B": th.OKABE_ITO[1]}  # blue, orange: the same in every chart
@@ -44,9 +44,9 @@ def decay_overlay(grad_a: np.ndarray, grad_b: np.ndarray, label_a: str, label_b:
             line=dict(color=COLOURS[name], dash=DASHES[name]), customdata=steps(N),
             hovertemplate=f"{name}<br>n = %{{customdata}}<br>‖∂L/∂s(n)‖ = %{{y:.3e}}<extra></extra>",
         ))
-    rng = shared_log_range(grad_a, grad_b, pad=0.3)
-    if rng is not None:
-        fig.update_yaxes(range=list(rng))
+        zeros = zero_markers(x, g, name, COLOURS[name], hover_x="n − N" if not same_N else "n")
+        if zeros is not None:
+            fig.add_trace(zeros)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
     x_title = "time step n  (loss at n = N, right)" if same_N else "n − N: steps before the last step (loss at 0, right)"
     return finish(fig, title, x_title, "‖∂L/∂s(n)‖  (log scale)", theme, log_y=True)

@@ -5,30 +5,49 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard import theme as th
-from dashboard.figures.common import finish, log_safe, steps
+from dashboard.figures.common import finish, log_safe, steps, zero_markers
 
 
 def decay_curve(state_grad: np.ndarray, bound: np.ndarray | None, theme: str = "screen",
-                title: str = "How far back does the gradient reach?") -> go.Figure:
-    """||dL/ds(n)|| against n (log axis), with ||dL/ds(N)|| (κ σ_max(W_s))^(N−n) overlaid.
+                title: str = "How far back does the gradient reach?", last_term: np.ndarray | None = None) -> go.Figure:
+    """||dL/ds(n)|| against n (log axis), with a bound ||dL/ds(N)|| (κ σ_max(W_s))^(N−n) overlaid; exact zeros
+    marked on the axis's 0 line.
 
-    state_grad: (N,) entry n-1 = ||dL/ds(n)||;  bound: (N,) the same indexing, or None.
+    state_grad: (N,) entry n-1 = ||dL/ds(n)||;  bound: (N,) the same indexing, or None;  last_term: (N,)
+    ||dl_N/ds(n)||, the last loss term's share alone, when every step has a loss term (the bound is then its bound).
     """
     N = len(state_grad)
     n = steps(N)
+    mode = "lines+markers" if N <= 60 else "lines"
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=n, y=log_safe(state_grad), name="measured ‖∂L/∂s(n)‖", mode="lines+markers" if N <= 60 else "lines",
+        x=n, y=log_safe(state_grad), name="measured ‖∂L/∂s(n)‖", mode=mode, line=dict(color=th.OKABE_ITO[0]),
         hovertemplate="n = %{x}<br>‖∂L/∂s(n)‖ = %{y:.3e}<extra></extra>",
     ))
-    if bound is not None:
+    curves = [(state_grad, "‖∂L/∂s(n)‖", th.OKABE_ITO[0])]
+    if last_term is not None:
         fig.add_trace(go.Scatter(
-            x=n, y=log_safe(bound), name="bound ‖∂L/∂s(N)‖·(κ σ_max(W_s))^(N−n)",
+            x=n, y=log_safe(last_term), name="from the last loss term ℓ(N) alone: ‖∂ℓ_N/∂s(n)‖", mode=mode,
+            line=dict(color=th.OKABE_ITO[2]), hovertemplate="n = %{x}<br>‖∂ℓ_N/∂s(n)‖ = %{y:.3e}<extra></extra>",
+        ))
+        curves.append((last_term, "‖∂ℓ_N/∂s(n)‖", th.OKABE_ITO[2]))
+    if bound is not None:
+        top = "‖∂ℓ_N/∂s(N)‖" if last_term is not None else "‖∂L/∂s(N)‖"
+        fig.add_trace(go.Scatter(
+            x=n, y=log_safe(bound), name=f"bound {top}·(κ σ_max(W_s))^(N−n)",
             line=dict(dash="dash", color=th.OKABE_ITO[3], width=th.line_width(theme)),
             hovertemplate="n = %{x}<br>bound = %{y:.3e}<extra></extra>",
         ))
+    for values, name, colour in curves:
+        zeros = zero_markers(n, values, name, colour)
+        if zeros is not None:
+            fig.add_trace(zeros)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
     return finish(fig, title, "time step n", "‖∂L/∂s(n)‖  (log scale)", theme, log_y=True)
+
+
+ZERO_COLOUR = "#bdbdbd"  # heatmap cells that are exactly 0 (light grey, outside Viridis)
+OVERFLOW_COLOUR = "#7f0000"  # heatmap cells that overflowed to inf or NaN (dark red, outside Viridis)
 
 
 def heatmap(norms: np.ndarray, iterations: np.ndarray, normalise: bool = False, theme: str = "screen",
@@ -52,6 +71,14 @@ def heatmap(norms: np.ndarray, iterations: np.ndarray, normalise: bool = False, 
         colorbar=dict(title=dict(text=label, side="right")),
         hovertemplate="iteration %{y}<br>step n = %{x}<br>" + label + " = %{z:.2f}<extra></extra>",
     ))
+    raw = np.asarray(norms, dtype=float)
+    for cells, colour, said in ((raw == 0.0, ZERO_COLOUR, "exactly 0: no gradient reaches here"),
+                                (~np.isfinite(raw), OVERFLOW_COLOUR, "overflowed: not a finite number")):
+        if cells.any():  # a log scale has no colour for these: a flat colour of their own, named on hover
+            fig.add_trace(go.Heatmap(
+                x=steps(N), y=iterations, z=np.where(cells, 1.0, np.nan), colorscale=[[0, colour], [1, colour]],
+                showscale=False, name=said, hovertemplate=f"iteration %{{y}}<br>step n = %{{x}}<br>{said}<extra></extra>",
+            ))
     return finish(fig, title, "time step n  (loss read at the right)", "training iteration", theme)
 
 
@@ -61,8 +88,12 @@ def contributions(W_s: np.ndarray, W_x: np.ndarray, b: np.ndarray, theme: str = 
     N = len(W_s)
     fig = go.Figure()
     mode = "lines+markers" if N <= 60 else "lines"
-    for values, name in ((W_s, "‖δ(n) s(n−1)ᵀ‖  → ∂L/∂W_s"), (W_x, "‖δ(n) x(n)ᵀ‖  → ∂L/∂W_x"), (b, "‖Σ δ(n)‖  → ∂L/∂b")):
-        fig.add_trace(go.Scatter(x=steps(N), y=log_safe(values), name=name, mode=mode,
+    parts = ((W_s, "‖δ(n) s(n−1)ᵀ‖  → ∂L/∂W_s"), (W_x, "‖δ(n) x(n)ᵀ‖  → ∂L/∂W_x"), (b, "‖Σ δ(n)‖  → ∂L/∂b"))
+    for (values, name), colour in zip(parts, th.OKABE_ITO, strict=False):
+        fig.add_trace(go.Scatter(x=steps(N), y=log_safe(values), name=name, mode=mode, line=dict(color=colour),
                                  hovertemplate="n = %{x}<br>%{y:.3e}<extra>" + name + "</extra>"))
+    zeros = zero_markers(steps(N), W_s, "step n's share", th.OKABE_ITO[0])  # all three vanish together (δ(n) = 0)
+    if zeros is not None:
+        fig.add_trace(zeros)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
     return finish(fig, title, "time step n", "norm of step n's contribution (log)", theme, log_y=True)

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard import theme as th
-from dashboard.figures.common import finish, log_safe, steps
+from dashboard.figures.common import finish, log_safe, steps, zero_markers
 
 BOX_MAX_N = 40  # up to this many steps: one box per step; beyond: quantile bands over n
 CIRCLE = np.linspace(0.0, 2.0 * np.pi, 361)  # (361,) angles for the circles
@@ -122,9 +122,12 @@ def jacobian_products(product: np.ndarray | None, bound: np.ndarray, theme: str 
     fig = go.Figure()
     if product is not None:
         fig.add_trace(go.Scatter(
-            x=n, y=log_safe(product), name="measured ‖∂s(N)/∂s(n)‖₂", mode=mode,
+            x=n, y=log_safe(product), name="measured ‖∂s(N)/∂s(n)‖₂", mode=mode, line=dict(color=th.OKABE_ITO[0]),
             hovertemplate="n = %{x}<br>‖∂s(N)/∂s(n)‖₂ = %{y:.3e}<extra></extra>",
         ))
+        zeros = zero_markers(n, product, "measured", th.OKABE_ITO[0])
+        if zeros is not None:
+            fig.add_trace(zeros)
     fig.add_trace(go.Scatter(
         x=n, y=log_safe(bound), name="bound (κ σ_max(W_s))^(N−n)", mode="lines",
         line=dict(dash="dash", color=th.OKABE_ITO[3], width=th.line_width(theme)),

@@ -24,6 +24,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 VIEWPORT = {"width": 1500, "height": 2400}  # tall: Streamlit scrolls an inner container
+NAV_LINK = '[data-testid="stSidebar"] [data-testid="stPageLink"] a'  # the app's page links (dashboard/app.py)
 N_SLIDER = '[data-testid="stSidebar"] input[type="range"][aria-label="Sequence length N"]'
 # A signature of the first chart's data: every x/y/z array of every trace (plotly 7 sends numpy arrays
 # as {dtype, bdata}; plotly.js may also hold plain or typed arrays).

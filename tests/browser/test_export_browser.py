@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.browser.conftest import exceptions, settled_value, wait_for_app, wait_for_heatmap
 
 POPOVER = '[data-testid="stPopover"] button'
-LIGHT = "N=12&iterations=20"  # a small experiment: the page computes fast on a busy machine
+LIGHT = "N=12&iterations=20&v=2"  # a small experiment: the page computes fast on a busy machine
 TITLE_SIZE_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot .gtitle')]
                         .map(t => parseFloat(t.style.fontSize))"""
 ROOT_PX_JS = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"

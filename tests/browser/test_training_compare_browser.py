@@ -109,25 +109,25 @@ def test_training_exploding_presets(page, app_url, artifacts):
 def test_compare_pair_and_its_link(page, app_url, artifacts):
     page.goto(f"{app_url}/compare")
     wait_for_app(page)
-    page.get_by_role("radio", name="N = 10 vs N = 100").click()
+    page.get_by_role("radio", name="learns at N = 10, fails at N = 50").click()
     page.wait_for_function("() => location.search.includes('b_field=N')", timeout=30_000)
     wait_for_app(page)
     main = page.locator(MAIN)
-    for text in ("N = 10", "N = 100", "What this comparison shows"):
+    for text in ("N = 10", "N = 50", "What this comparison shows"):
         expect(main).to_contain_text(text, timeout=30_000)
     assert not exceptions(page)
     page.mouse.move(0, 0)  # no tooltip over the page
-    page.screenshot(path=str(artifacts / "compare_N10_N100.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "compare_N10_N50.png"), full_page=True)
 
-    # the page's own link (A and B) opened in a fresh session shows the same comparison
-    code = page.locator(f'{MAIN} [data-testid="stCode"]').last
-    for part in ("N=10", "b_field=N", "b_value=100"):
+    # the sidebar's link (A and B) opened in a fresh session shows the same comparison
+    code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').last
+    for part in ("iterations=2000", "b_field=N", "b_value=50"):
         expect(code).to_contain_text(part, timeout=30_000)
     link = code.inner_text().strip()
     fresh = page.context.new_page()
     fresh.goto(link)
     wait_for_app(fresh)
     fresh.wait_for_selector(".js-plotly-plot", timeout=30_000)
-    for legend in ("B: N = 100", "A: N = 10"):  # the chart legends
+    for legend in ("B: N = 50", "A: N = 10"):  # the chart legends
         expect(fresh.locator(MAIN)).to_contain_text(legend, timeout=30_000)
     assert not exceptions(fresh)

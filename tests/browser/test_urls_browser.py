@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import N_SLIDER, exceptions, settled_value, wait_for_app
+from tests.browser.conftest import NAV_LINK, N_SLIDER, exceptions, settled_value, wait_for_app
 
-QUERY = "N=9&H=4"  # small and fast; both differ from the defaults (N=30, H=16), so applying them is visible
+QUERY = "N=9&H=4&v=2"  # small and fast; both differ from the defaults (N=10, H=16), so applying them is visible
 # url path -> (the page's title, its entry in the sidebar navigation); "" is the root, which opens the graph
 PAGES = {
     "": ("The unfolded graph", "Unfolded graph"),
@@ -35,7 +35,8 @@ new MutationObserver(() => {
 WATCH_MS = 1000  # the dialog comes after the first render: keep watching this long after the page settled
 STATE_JS = f"""() => ({{
     title: [...document.querySelectorAll('[data-testid="stMain"] h1')].map(h => h.innerText.trim()),
-    current: [...document.querySelectorAll('[data-testid="stSidebarNav"] a[aria-current="page"]')]
+    current: [...document.querySelectorAll('{NAV_LINK}')]  // the highlighted one has a background
+        .filter(a => getComputedStyle(a).backgroundColor !== 'rgba(0, 0, 0, 0)')
         .map(a => a.innerText.replace(/^\\S+\\s+/, '').trim()),
     n: document.querySelector('{N_SLIDER}')?.getAttribute('value'),
     link: document.querySelector('[data-testid="stSidebar"] [data-testid="stCode"]')?.innerText.trim(),
@@ -75,9 +76,9 @@ def test_each_url_opens_its_page_with_the_query(tab, app_url, artifacts, url_pat
     assert state["n"] == "9", f"N=9 from the query should set the N slider: {state}"
     landed = urlparse(page.url)
     assert landed.path == f"/{url_path or 'graph'}", page.url  # the root becomes the graph page's own address
-    assert query_of(page.url) == {"N": "9", "H": "4"}, page.url
+    assert query_of(page.url) == {"N": "9", "H": "4", "v": "2"}, page.url
     link = urlparse(state["link"])
-    assert (link.path, query_of(state["link"])) == (landed.path, {"N": "9", "H": "4"}), state["link"]
+    assert (link.path, query_of(state["link"])) == (landed.path, {"N": "9", "H": "4", "v": "2"}), state["link"]
 
 
 def test_an_unknown_path_still_says_page_not_found(tab, app_url):
@@ -92,7 +93,7 @@ def test_the_back_button_leaves_the_root_and_the_copied_link_reopens_the_page(ta
     page = tab
     page.goto("about:blank")
     open_url(page, f"{app_url}/?{QUERY}")
-    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Theory").click()
+    page.locator(NAV_LINK).filter(has_text="Theory").click()
     page.wait_for_url("**/theory?*")  # the address changes at the click, before the page's run
     expect(page.locator('[data-testid="stMain"] h1').first).to_have_text("Theory: why the gradient vanishes",
                                                                         timeout=30_000)

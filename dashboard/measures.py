@@ -1,0 +1,72 @@
+"""The numbers a preset's description may state, measured the way the pages measure them.
+
+A description says "{reach}" where a number goes; its preset file says what to print there and the
+range the measured number must lie in (tests/test_presets.py runs every preset and checks every claim),
+so a description never promises what the page does not show.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dashboard import compute
+from dashboard.config import Experiment
+from rnn_engine import get_activation
+from rnn_engine.theory import singular_values
+
+
+def reach(exp: Experiment) -> float:
+    """‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ at θ(0): how much of the gradient at the loss reaches step 1 (Gradients page)."""
+    g = compute.gradients(exp)[1].state_grad_norms
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(g[0] / g[-1])
+
+
+def rate(exp: Experiment) -> float:
+    """κ·σ_max(W_s) at θ(0): the most one step back can multiply the gradient's norm by."""
+    return get_activation(exp.activation).kappa * float(singular_values(compute.setup(exp).params.W_s)[0])
+
+
+def zero_steps(exp: Experiment) -> int:
+    """How many of the first steps receive exactly no gradient at θ(0) (truncated BPTT cuts them off)."""
+    g = compute.gradients(exp)[1].state_grad_norms
+    nonzero = np.flatnonzero(g != 0.0)
+    return int(nonzero[0]) if nonzero.size else len(g)
+
+
+def exploded_at(exp: Experiment) -> float:
+    """The training iteration at which the run exploded (inf if it never did)."""
+    h = compute.training(exp).history
+    return float("inf") if h.exploded_at is None else float(h.exploded_at)
+
+
+def grad_norm_max(exp: Experiment) -> float:
+    """The largest finite ‖∇L‖ of the training run, measured before any clipping."""
+    g = compute.training(exp).history.grad_norm
+    return float(np.max(g[np.isfinite(g)]))
+
+
+def val_loss(exp: Experiment) -> float:
+    """The last validation loss of the training run."""
+    v = compute.training(exp).history.val_loss
+    return float(v[np.isfinite(v)][-1])
+
+
+def val_loss_start(exp: Experiment) -> float:
+    """The first validation loss of the training run (after its first update)."""
+    v = compute.training(exp).history.val_loss
+    return float(v[np.isfinite(v)][0])
+
+
+def val_ratio(exp: Experiment) -> float:
+    """The last validation loss as a fraction of the constant prediction's loss (1 = learned nothing)."""
+    return val_loss(exp) / compute.constant_baseline(exp)
+
+
+def val_accuracy(exp: Experiment) -> float:
+    """The last validation accuracy of the training run (classification tasks)."""
+    a = compute.training(exp).history.val_accuracy
+    return float(a[np.isfinite(a)][-1])
+
+
+MEASURES = {f.__name__: f for f in (reach, rate, zero_steps, exploded_at, grad_norm_max, val_loss, val_loss_start, val_ratio,
+                                    val_accuracy)}
