@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard.config import Experiment
-from rnn_engine import Params, backward, forward
+from rnn_engine import Params, backward, forward, get_activation
 from rnn_engine.init import init_params
 from rnn_engine.tasks import Task, make_task, split_task
 from rnn_engine.train import Dataset, TrainConfig, TrainResult, train
@@ -145,6 +145,27 @@ def gradients(exp: Experiment, jacobians: bool = False, _params: Params | None =
     res = backward(p, trace, t, s.loss, s.train.readout, truncate=exp.truncate or None,
                    jacobians=jacobians and jacobians_affordable(exp))
     return trace, res
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def last_term_gradients(exp: Experiment) -> np.ndarray:
+    """(N,) ||dl_N/ds(n)|| at θ(0): the gradient of the last loss term alone, for a task with a loss at every
+    step (where ||dL/ds(n)|| also holds the fresh gradient of every later term)."""
+    s = setup(exp)
+    x, t = batch(s.train, exp.batch)
+    trace, _ = gradients(exp)
+    last = t[-1] if s.train.readout == "all" else t  # (B, K)
+    return backward(s.params, trace, last, s.loss, "last", truncate=exp.truncate or None,
+                    contributions=False).state_grad_norms
+
+
+def median_slope(exp: Experiment, params: Params) -> float:
+    """The median of φ′(a(n)) over the steps, the batch and the units, with these weights."""
+    s = setup(exp)
+    x, _ = batch(s.train, exp.batch)
+    trace = forward(params, x, exp.activation, s.output)
+    with np.errstate(invalid="ignore"):
+        return float(np.nanmedian(get_activation(exp.activation).dphi(trace.a, trace.s[1:])))
 
 
 def train_config(exp: Experiment, iterations: int | None = None) -> TrainConfig:

@@ -113,8 +113,9 @@ def page_link_settings() -> dict:
     return dict(st.session_state.get(LINK_KEY) or {})
 
 
-def chart(fig: go.Figure, name: str, key: str | None = None) -> None:
-    """Place a figure with its download menu; the camera button downloads it at slide size."""
+def chart(fig: go.Figure, name: str, key: str | None = None, menu: bool = True) -> None:
+    """Place a figure with its download menu (menu=False: without, for a frame of a chart still filling in);
+    the camera button downloads it at slide size."""
     key = key or f"chart_{name}"
     look = theme()
     shown, height = fig, "content"
@@ -126,6 +127,8 @@ def chart(fig: go.Figure, name: str, key: str | None = None) -> None:
     st.plotly_chart(shown, width="stretch", height=height, config=th.plotly_config(name), key=key,
                     theme=None)  # theme=None: our template, not Streamlit's
     st.session_state.setdefault(FIGURES_KEY, {})[name] = fig
+    if not menu:
+        return
     with st.container(horizontal=True, horizontal_alignment="right"):
         with st.popover("Download figure", icon=":material/download:", type="tertiary", key=f"export_{key}"):
             st.caption(f"Slide-ready: projector look (large type, thick lines), {SLIDE} px, whatever the look "

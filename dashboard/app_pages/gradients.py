@@ -4,15 +4,15 @@ import time
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, heatmap_run, ui
+from dashboard import compute, diagnose, heatmap_run, ui
 from dashboard import theme as th
 from dashboard.figures import gradients as figs
 from rnn_engine import get_activation
 from rnn_engine.theory import singular_values
 
-HEATMAP_TICK = 0.1  # s: the first slice of training starts this soon after the page is drawn
-HEATMAP_SLICE = 0.1  # s of training per fragment run (a widget change may wait this long)
-HEATMAP_REDRAW = 1.0  # s between two partial heatmaps while it fills in
+HEATMAP_SLICE = 0.1  # s of training between two drawings (a click may wait this long)
+HEATMAP_REDRAW = 1.0  # s between two partial heatmaps while it fills in (a big one is megabytes to parse and paint)
+RUN = "_heatmap_run"  # the heatmap's training so far (heatmap_run.TrainingSoFar), kept across reruns
 
 exp = ui.experiment()
 ui.header(
@@ -32,86 +32,129 @@ kappa = get_activation(exp.activation).kappa
 sigma = float(singular_values(s.params.W_s)[0])
 rate = kappa * sigma
 N = exp.N
+every_step = s.train.readout == "all"
+last_term = compute.last_term_gradients(exp) if every_step else None  # (N,) ||dl_N/ds(n)||
+decay = res.state_grad_norms if last_term is None else last_term  # one loss term's way back: what the bound holds
 with np.errstate(over="ignore", under="ignore"):
-    bound = res.state_grad_norms[-1] * rate ** (N - np.arange(1, N + 1, dtype=float))  # (N,)
-single_term = s.train.readout == "last" and not exp.truncate
+    bound = decay[-1] * rate ** (N - np.arange(1, N + 1, dtype=float))  # (N,)
+problem = diagnose.gradient_problem(res.state_grad_norms, res.loss, trace.s, trace.y, s.output, s.loss,
+                                    s.train.readout)
+
+
+def apply_fix(field: str, value) -> None:
+    st.session_state[field] = value
+
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("‖∂L/∂s(N)‖ at the loss", f"{res.state_grad_norms[-1]:.2e}")
-c2.metric("‖∂L/∂s(1)‖ at the first step", f"{res.state_grad_norms[0]:.2e}")
+c1.metric("‖∂L/∂s(N)‖ at the loss", diagnose.number(res.state_grad_norms[-1]))
+c2.metric("‖∂L/∂s(1)‖ at the first step", diagnose.number(res.state_grad_norms[0]))
 with np.errstate(divide="ignore", invalid="ignore"):
-    ratio = res.state_grad_norms[0] / res.state_grad_norms[-1]
-c3.metric("reaches step 1 as a fraction", f"{ratio:.1e}")
-c4.metric("κ·σ_max(W_s) per step", f"{rate:.3f}", help=f"κ = {kappa:g} for {exp.activation}, σ_max(W_s) = {sigma:.3f}. Below 1: guaranteed to vanish.")
+    ratio = decay[0] / decay[-1]
+c3.metric("ℓ(N)'s share reaching step 1" if every_step else "reaches step 1 as a fraction",
+          diagnose.number(ratio, ".1e") if np.isfinite(ratio) else "—",
+          help="‖∂ℓ_N/∂s(1)‖ / ‖∂ℓ_N/∂s(N)‖: how much of the last loss term's gradient reaches step 1 (with a loss at "
+               "every step, ‖∂L/∂s(1)‖ also holds the fresh gradient of ℓ(1), ℓ(2), …)." if every_step else
+               "‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖")
+c4.metric("κ·σ_max(W_s) per step", f"{rate:.3f}", help=f"κ = {kappa:g} = max φ′ for {exp.activation}, σ_max(W_s) = "
+          f"{sigma:.3f}. Below 1: guaranteed to vanish.")
 
-ui.chart(figs.decay_curve(res.state_grad_norms, bound if single_term else None, ui.theme()), "gradient-decay")
-if not single_term:
-    st.caption("The bound is drawn only for a single loss at step N with full BPTT: with a loss at every step "
-               "(or truncation) each step also receives fresh gradient from its own loss term.")
-elif rate < 1:
-    st.caption(f"Every step back multiplies the gradient by at most {rate:.3f}, so after {N - 1} steps at most "
-               f"{rate ** (N - 1):.1e} of it is left. The measured curve stays below the dashed bound.")
+if problem is not None:
+    st.error(problem.message, icon=":material/block:" if problem.kind == "zero" else ":material/error:")
+    if problem.fix is not None:
+        st.button(problem.fix.label, on_click=apply_fix, args=(problem.fix.field, problem.fix.value),
+                  icon=":material/build:", key="gradients_fix")
 else:
-    st.caption(f"κ·σ_max(W_s) = {rate:.3f} ≥ 1: the bound allows growth, so nothing forces the gradient to vanish; "
-               "whether it does depends on φ′(a(n)) along the way.")
+    ui.chart(figs.decay_curve(res.state_grad_norms, bound if not exp.truncate else None, ui.theme(),
+                              last_term=last_term), "gradient-decay")
+    zeros = int(np.sum(res.state_grad_norms == 0))
+    notes = []
+    if exp.truncate and exp.truncate < N:
+        notes.append(f"BPTT is truncated at k = {exp.truncate}: "
+                     + (f"the first {zeros} steps receive exactly 0 (the triangles on the 0 line), " if zeros else "")
+                     + "no loss term sends gradient further back than k steps, so no bound is drawn.")
+    elif rate < 1:
+        below = bool(np.all(decay <= bound * (1 + 1e-9)))
+        notes.append(f"Every step back multiplies the gradient by at most {rate:.3f}, so after {N - 1} steps at most "
+                     f"{rate ** (N - 1):.1e} of it is left. The {'green' if every_step else 'measured'} curve "
+                     + ("stays below the dashed bound." if below else "crosses the dashed bound: a float64 rounding."))
+    else:
+        notes.append(f"κ·σ_max(W_s) = {rate:.3f} ≥ 1: the bound allows growth, so nothing forces the gradient to "
+                     "vanish; whether it does depends on φ′(a(n)) along the way.")
+    if every_step:
+        notes.append("A loss term is read at every step: the blue curve is the whole ‖∂L/∂s(n)‖, fresh gradient from "
+                     "each ℓ(n) included; the green one follows the last term ℓ(N) alone on its way back, and the bound "
+                     "is its bound.")
+    st.caption(" ".join(notes))
+if exp.clip != "none":
+    st.caption(f"Clipping ({exp.clip}, c = {exp.clip_at:g}) acts on the training updates (the heatmap below), not on "
+               "the gradient at θ(0) drawn here: these numbers are the same with clipping on or off.")
 
 st.subheader("During training")
-normalise = st.toggle("Normalise each iteration (shows the shape of the decay even when the scale drifts)", key="normalise_rows")
-# The heatmap needs exp.iterations of training. In a browser it fills in after the page, a slice at a time
-# (a fragment that reruns itself), so a slider move redraws the curves at once; without one (AppTest, the
-# headless export) nothing would rerun the fragment, so the training happens right here.
-if getattr(st.session_state.get("_heatmap_run"), "exp", None) != exp:
-    st.session_state["_heatmap_run"] = heatmap_run.training_so_far(exp)
+normalise = st.toggle("Normalise each iteration (shows the shape of the decay even when the scale drifts)",
+                      key="normalise_rows")
+# The heatmap needs exp.iterations of training. In a browser it fills in after the whole page is drawn, a slice at
+# a time (at the end of this script, so a slider move redraws the curves at once); without one (AppTest, the
+# headless export) nothing would come back for it, so the training happens right here.
+if getattr(st.session_state.get(RUN), "exp", None) != exp:
+    st.session_state[RUN] = heatmap_run.training_so_far(exp)
 if not st.context.headers:
     with ui.plain_errors():
-        st.session_state["_heatmap_run"] = heatmap_run.train_more(st.session_state["_heatmap_run"], float("inf"))
-st.session_state["_heatmap_inline"] = True  # the fragment's first call, inside this run: draw, don't train
+        st.session_state[RUN] = heatmap_run.train_more(st.session_state[RUN], float("inf"))
+progress_slot, chart_slot, note_slot = st.empty(), st.empty(), st.empty()
 
 
-@st.fragment(run_every=None if st.session_state["_heatmap_run"].done else HEATMAP_TICK)
-def training_heatmap():
-    run = st.session_state["_heatmap_run"]
+def draw_heatmap(run: heatmap_run.TrainingSoFar, frame: int | None = None) -> None:
+    """The heatmap of the run so far into its slots; frame numbers the partial ones (a key of their own each)."""
     T = exp.iterations
-    if not st.session_state.pop("_heatmap_inline", False) and not run.done and run.exp == exp:
-        # No Streamlit call during a slice: a call is where a queued rerun (the timer's next tick, a widget
-        # change) would cut the slice short and waste it; queued, the next tick simply runs the next slice.
-        with ui.plain_errors():
-            run = heatmap_run.train_more(run, HEATMAP_SLICE)
-        st.session_state["_heatmap_run"] = run
-        if run.done:
-            st.rerun()  # the whole page once more: the finished heatmap, its CSV, and no more timer
     h = None if run.result is None else run.result.history
     progress = f"Training for the heatmap: {run.iterations_done} of {T} iterations…"
+    if run.done:
+        progress_slot.empty()
+    else:
+        progress_slot.progress(run.iterations_done / T, text=progress)
     if h is None:
-        with st.container(height=th.look(ui.theme()).height, border=False):  # the chart's room: no jumping
-            st.progress(0.0, text=progress)
+        with chart_slot.container(height=th.look(ui.theme()).height, border=False):  # the chart's room: no jumping
+            st.empty()
         return
-    if not run.done:
-        st.progress(run.iterations_done / T, text=progress)
-    # While it fills in, a new heatmap at most every HEATMAP_REDRAW s (a big one is megabytes for the browser
-    # to parse and paint); in between the last one again, which Streamlit sends as a reference to the same message.
-    look = (exp, normalise, ui.theme())
-    last = st.session_state.get("_heatmap_drawn")  # (look, time drawn, figure)
-    if run.done or last is None or last[0] != look or time.monotonic() - last[1] >= HEATMAP_REDRAW:
-        fig = figs.heatmap(h.state_grad_norms, h.iteration, normalise, ui.theme())
+    rows = h.state_grad_norms
+    if not np.isfinite(rows).any() or not (rows[np.isfinite(rows)] > 0).any():
+        chart_slot.warning("No iteration had a gradient to draw: ‖∂L/∂s(n)‖ is 0 or overflowed at every step of every "
+                           "iteration so far (see the message above).", icon=":material/block:")
+    else:
+        fig = figs.heatmap(rows, h.iteration, normalise, ui.theme())
         if not run.done:
             fig.update_yaxes(range=[-0.5, T - 0.5])  # the rows still to come keep their place
-        st.session_state["_heatmap_drawn"] = (look, time.monotonic(), fig)
-    else:
-        fig = last[2]
-    ui.chart(fig, "gradient-heatmap")
-    if not run.done:
-        st.caption("The heatmap fills in as the network trains; the curves above are final.")
+        with chart_slot.container():
+            ui.chart(fig, "gradient-heatmap", key=None if frame is None else f"heatmap_partial_{frame}",
+                     menu=frame is None)
     if h.exploded_at is not None:
-        st.error(f"Training exploded at iteration {h.exploded_at}: {h.exploded_what}. The heatmap stops there.", icon=":material/error:")
+        note_slot.error(f"Training exploded at iteration {h.exploded_at}: {h.exploded_what}. The heatmap stops there.",
+                        icon=":material/error:")
+    elif not run.done:
+        note_slot.caption("The heatmap fills in as the network trains; the curves above are final.")
+    else:
+        said = diagnose.collapse(rows, h.grad_norm, h.lr, h.iteration, compute.median_slope(exp, s.params),
+                                 compute.median_slope(exp, run.result.params))
+        if said:
+            note_slot.info(said, icon=":material/trending_down:")
+        else:
+            note_slot.empty()
 
 
-training_heatmap()
+draw_heatmap(st.session_state[RUN], frame=None if st.session_state[RUN].done else 0)
 
 st.subheader("Which steps contribute to the weight update")
-ui.chart(figs.contributions(log.W_s_contrib, log.W_x_contrib, log.b_contrib, ui.theme()), "gradient-contributions")
-st.caption("∂L/∂W_s is the sum over n of δ(n) s(n−1)ᵀ: when δ(n) vanishes for early n, those steps add nothing, "
-           "and the network cannot learn what happened there.")
+if problem is not None:
+    st.caption("Nothing to show: with no finite gradient at θ(0), no step contributes to the update.")
+else:
+    ui.chart(figs.contributions(log.W_s_contrib, log.W_x_contrib, log.b_contrib, ui.theme()), "gradient-contributions")
+    grows = log.preact_grad[0] > log.preact_grad[-1]  # ||δ(1)|| against ||δ(N)||
+    st.caption("∂L/∂W_s is the sum over n of δ(n) s(n−1)ᵀ"
+               + (" (zero at n = 1: s(0) = 0)" if log.W_s_contrib[0] == 0 else "") + ": "
+               + ("here the early steps' shares are the largest: the gradient grows on its way back (it explodes), so "
+                  "what happened at the start dominates the update." if grows else
+                  "when δ(n) vanishes for early n, those steps add nothing, and the network cannot learn what happened "
+                  "there."))
 
 n = np.arange(1, N + 1)
 d1, d2 = st.columns(2)
@@ -120,10 +163,35 @@ with d1:
         "n": n, "dL_ds_norm": log.state_grad, "dL_da_norm": log.preact_grad,
         "W_s_contribution": log.W_s_contrib, "W_x_contribution": log.W_x_contrib, "b_contribution": log.b_contrib,
     }, "gradient_log.csv")
-with d2:
-    if st.session_state["_heatmap_run"].done:
-        ui.csv_download("Download the training history (CSV)",
-                        st.session_state["_heatmap_run"].result.history.to_frame_dict, "training_history.csv")
-    else:
-        st.button("Download the training history (CSV)", disabled=True, key="csv_training_history_pending",
-                  help="Ready once the heatmap's training has finished.")
+history_slot = d2.empty()
+
+
+def history_download(run: heatmap_run.TrainingSoFar) -> None:
+    with history_slot.container():
+        if run.done:
+            ui.csv_download("Download the training history (CSV)", run.result.history.to_frame_dict,
+                            "training_history.csv")
+        else:
+            st.button("Download the training history (CSV)", disabled=True, key="csv_training_history_pending",
+                      help="Ready once the heatmap's training has finished.")
+
+
+history_download(st.session_state[RUN])
+
+# In a browser, the heatmap's training: after everything else is drawn (the link and the address too), a slice at a
+# time. Each drawing is a point where a click or a slider move stops this run (a rerun starts at once and continues
+# the training where it stopped); no timer, so a switch to another page is never undone by a late tick.
+if not st.session_state[RUN].done:
+    ui.finish_run()
+    frame, drawn = 0, time.monotonic()
+    while not st.session_state[RUN].done:
+        with ui.plain_errors():
+            st.session_state[RUN] = run = heatmap_run.train_more(st.session_state[RUN], HEATMAP_SLICE)
+        if run.done or time.monotonic() - drawn >= HEATMAP_REDRAW:
+            frame += 1
+            draw_heatmap(run, frame=None if run.done else frame)
+            drawn = time.monotonic()
+        else:
+            progress_slot.progress(run.iterations_done / exp.iterations,
+                                   text=f"Training for the heatmap: {run.iterations_done} of {exp.iterations} iterations…")
+    history_download(st.session_state[RUN])

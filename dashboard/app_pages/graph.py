@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, sidebar, ui
+from dashboard import compute, diagnose, sidebar, ui
 from dashboard.figures import graph as figs
 from rnn_engine import get_activation
 from rnn_engine.losses import loss_and_grad
@@ -106,9 +106,9 @@ bound = act.kappa * sigma
 
 st.subheader(f"Step n = {n}")
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("‖∂L/∂s(n)‖", f"{log.state_grad[n - 1]:.2e}", help="The gradient that reaches the state s(n), through every later step.")
-c2.metric("‖δ(n)‖ = ‖∂L/∂a(n)‖", f"{log.preact_grad[n - 1]:.2e}", help="δ(n) = φ′(a(n)) ⊙ ∂L/∂s(n)")
-c3.metric("‖∂s(n)/∂s(n−1)‖₂", f"{jac:.3f}",
+c1.metric("‖∂L/∂s(n)‖", diagnose.number(log.state_grad[n - 1]), help="The gradient that reaches the state s(n), through every later step.")
+c2.metric("‖δ(n)‖ = ‖∂L/∂a(n)‖", diagnose.number(log.preact_grad[n - 1]), help="δ(n) = φ′(a(n)) ⊙ ∂L/∂s(n)")
+c3.metric("‖∂s(n)/∂s(n−1)‖₂", diagnose.number(jac, ".3f"),
           help="Spectral norm of the local Jacobian diag(φ′(a(n))) W_s, for the first sequence of the batch.")
 c4.metric("bound κ·σ_max(W_s)", f"{bound:.3f}", help=f"κ = {act.kappa:g} (max of φ′ for {act.name}), σ_max(W_s) = {sigma:.3f}.")
 shrink = "shrinks" if jac < 1 else "can grow"

@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, sidebar, ui
+from dashboard import compute, diagnose, sidebar, ui
 from dashboard.config import RADII
 from dashboard.figures import theory as figs
 from rnn_engine import get_activation
@@ -108,10 +108,16 @@ if log.product_norms is None:
 ui.chart(figs.jacobian_products(log.product_norms, bound, ui.theme()), "theory-jacobian-products")
 if log.product_norms is not None:
     p0, b0 = log.product_norms[0], bound[0]
-    st.caption(f"For the first sequence of the batch, ‖∂s(N)/∂s(0)‖₂ = {p0:.2e} against the bound {b0:.2e}: "
-               f"the measured curve {'stays below' if np.all(log.product_norms <= bound * (1 + 1e-9)) else 'crosses'} "
-               "the dashed line; the gap is what slopes φ′(a(n)) below κ, and directions that W_s does not stretch by "
-               "σ_max, take away.")
+    if not np.isfinite(p0):
+        n_bad = int(np.flatnonzero(~np.isfinite(log.product_norms))[-1])
+        st.caption(f"‖∂s(N)/∂s(n)‖₂ overflowed to infinity at n = {n_bad}, going back from N: the product of the "
+                   "Jacobians grows faster than a float64 can hold. The run explodes; the curve stops where it overflowed.")
+    else:
+        below = bool(np.all(log.product_norms <= bound * (1 + 1e-9)))
+        st.caption(f"For the first sequence of the batch, ‖∂s(N)/∂s(0)‖₂ = {diagnose.number(p0)} against the bound "
+                   f"{diagnose.number(b0)}: the measured curve {'stays below' if below else 'crosses'} the dashed line"
+                   + ("; the gap is what slopes φ′(a(n)) below κ, and directions that W_s does not stretch by σ_max, "
+                      "take away." if below else "."))
 else:
     st.caption(f"The bound alone: after {N} steps back at most {bound[0]:.2e} of the gradient can be left.")
 if np.any(bound == 0) or (log.product_norms is not None and np.any(log.product_norms == 0)):

@@ -88,12 +88,14 @@ def contributions(W_s: np.ndarray, W_x: np.ndarray, b: np.ndarray, theme: str = 
     N = len(W_s)
     fig = go.Figure()
     mode = "lines+markers" if N <= 60 else "lines"
-    parts = ((W_s, "‖δ(n) s(n−1)ᵀ‖  → ∂L/∂W_s"), (W_x, "‖δ(n) x(n)ᵀ‖  → ∂L/∂W_x"), (b, "‖Σ δ(n)‖  → ∂L/∂b"))
-    for (values, name), colour in zip(parts, th.OKABE_ITO, strict=False):
+    parts = ((W_s, "‖δ(n) s(n−1)ᵀ‖  → ∂L/∂W_s", "∂L/∂W_s"), (W_x, "‖δ(n) x(n)ᵀ‖  → ∂L/∂W_x", "∂L/∂W_x"),
+             (b, "‖Σ δ(n)‖  → ∂L/∂b", "∂L/∂b"))
+    for (values, name, _), colour in zip(parts, th.OKABE_ITO, strict=False):
         fig.add_trace(go.Scatter(x=steps(N), y=log_safe(values), name=name, mode=mode, line=dict(color=colour),
                                  hovertemplate="n = %{x}<br>%{y:.3e}<extra>" + name + "</extra>"))
-    zeros = zero_markers(steps(N), W_s, "step n's share", th.OKABE_ITO[0])  # all three vanish together (δ(n) = 0)
-    if zeros is not None:
-        fig.add_trace(zeros)
+    for (values, _, short), colour in zip(parts, th.OKABE_ITO, strict=False):
+        zeros = zero_markers(steps(N), values, short, colour)  # e.g. ∂L/∂W_s at n = 1 when s(0) = 0
+        if zeros is not None:
+            fig.add_trace(zeros)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
     return finish(fig, title, "time step n", "norm of step n's contribution (log)", theme, log_y=True)
