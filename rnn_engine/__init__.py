@@ -2,6 +2,8 @@
 
     a(n) = W_x x(n) + W_s s(n-1) + b,   s(n) = phi(a(n)),   y(n) = g(W_y s(n) + b_y)
 
+and the gated cells beside it (LSTMParams, GRUParams: rnn_engine/cells/), behind the same forward/backward.
+
 numpy and the standard library only; everything here can be used from a notebook.
 """
 from rnn_engine.activations import ACTIVATIONS, OUTPUTS, get_activation
@@ -16,7 +18,7 @@ from rnn_engine.features import (
 )
 from rnn_engine.forward import Trace, forward
 from rnn_engine.gradcheck import gradcheck
-from rnn_engine.init import INIT_SCHEMES, init_params
+from rnn_engine.init import CELL_NAMES, INIT_SCHEMES, init_params
 from rnn_engine.losses import LOSSES
 from rnn_engine.optim import (
     OPTIMIZERS,
@@ -27,14 +29,14 @@ from rnn_engine.optim import (
     init_opt_state,
     learning_rate,
 )
-from rnn_engine.params import Params
+from rnn_engine.params import GRUParams, LSTMParams, Params
 from rnn_engine.tasks import TASKS, Task, make_task, split_task
 from rnn_engine.theory import bound_curve, eigenvalues, singular_values, spectral_radius, vanishing_condition
 from rnn_engine.train import CLIPS, Dataset, History, TrainConfig, TrainResult, loss_value, train
 
 __all__ = [
     # the contract
-    "Params", "forward", "backward", "Trace", "BackwardResult", "GradLog",
+    "Params", "LSTMParams", "GRUParams", "CELL_NAMES", "forward", "backward", "Trace", "BackwardResult", "GradLog",
     "ACTIVATIONS", "OUTPUTS", "LOSSES", "READOUTS", "get_activation", "gradcheck",
     # initialisation and theory
     "INIT_SCHEMES", "init_params",
