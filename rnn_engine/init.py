@@ -25,8 +25,9 @@ same order: all of W_x's blocks, W_y, then W_s's blocks, in block order):
     normal, glorot   every block of W_x and W_s as above
     orthogonal       every recurrent block W_sk its own orthogonal Q (Saxe et al. 2014)
     identity         the candidate's block W_sg = scale * I (the path that plays the Elman cell's role);
-                     the gates' recurrent blocks as in glorot: a gate fed only by its own unit's state has
-                     no known use, and identity gate blocks would open or shut every gate with its unit
+                     the gates' recurrent blocks the same numbers as glorot's: a gate fed only by its own
+                     unit's state has no known use, and identity gate blocks would open or shut every gate
+                     with its unit
     spectral_radius  rescales each recurrent block W_sk to max |lambda(W_sk)| = r (an explicit W_s too)
     gate_bias        the LSTM's forget-gate bias b_f (default 1.0: Gers, Schmidhuber & Cummins 2000;
                      Jozefowicz, Zaremba & Sutskever 2015) or the GRU's update-gate bias b_z (default 1.0:
@@ -82,14 +83,14 @@ def rescale_spectral_radius(W_s: np.ndarray, r: float, name: str = "W_s") -> np.
 
 
 def recurrent_block(rng: np.random.Generator, scheme: str, scale: float, H: int, identity: bool = True) -> np.ndarray:
-    """One (H, H) recurrent matrix of the scheme; identity=False draws glorot where the scheme is identity."""
+    """One (H, H) recurrent matrix of the scheme. The identity scheme draws the block as glorot does and keeps
+    the draw only where identity is False (a gate's block), so its gate blocks equal glorot's."""
     if scheme == "normal":
         return scale * gaussian(rng, H, H)  # (H, H)
-    if scheme == "glorot" or (scheme == "identity" and not identity):
-        return scale * glorot_uniform(rng, H, H)  # (H, H)
     if scheme == "orthogonal":
         return scale * orthogonal(rng, H)  # (H, H)
-    return scale * np.eye(H)  # (H, H)
+    drawn = scale * glorot_uniform(rng, H, H)  # (H, H)
+    return scale * np.eye(H) if scheme == "identity" and identity else drawn
 
 
 def init_params(
