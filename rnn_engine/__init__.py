@@ -8,6 +8,7 @@ numpy and the standard library only; everything here can be used from a notebook
 """
 from rnn_engine.activations import ACTIVATIONS, OUTPUTS, get_activation
 from rnn_engine.backward import READOUTS, BackwardResult, GradLog, backward
+from rnn_engine.credit import connectivity, itemized_grads, memory_horizon, memory_horizons
 from rnn_engine.features import (
     BUNDLED_FEATURES,
     FeatureSet,
@@ -30,7 +31,7 @@ from rnn_engine.optim import (
     learning_rate,
 )
 from rnn_engine.params import GRUParams, LSTMParams, Params
-from rnn_engine.tasks import TASKS, Task, make_task, split_task
+from rnn_engine.tasks import TASKS, Task, constant_baseline, make_task, split_task
 from rnn_engine.theory import bound_curve, eigenvalues, singular_values, spectral_radius, vanishing_condition
 from rnn_engine.train import CLIPS, Dataset, History, TrainConfig, TrainResult, loss_value, train
 
@@ -46,6 +47,8 @@ __all__ = [
     "clip_by_global_norm", "clip_by_value",
     "CLIPS", "TrainConfig", "Dataset", "History", "TrainResult", "train", "loss_value",
     # tasks and feature files
-    "TASKS", "Task", "make_task", "split_task",
+    "TASKS", "Task", "make_task", "split_task", "constant_baseline",
+    # credit assignment
+    "connectivity", "itemized_grads", "memory_horizon", "memory_horizons",
     "FeatureSet", "BUNDLED_FEATURES", "load_features", "load_bundled", "load_digits_pair", "write_features_csv",
 ]

@@ -168,60 +168,66 @@ def direct_log(back: Back, sample: int) -> tuple[np.ndarray, np.ndarray]:
 
 def gate_statistics(trace: Trace) -> dict[str, np.ndarray] | None:
     """Gate name -> (N, 3): mean, 10th and 90th percentile over units and batch at each step (the gates only,
-    not the candidate g); None for the Elman cell."""
+    not the candidate g); None for the Elman cell. Percentiles as np.percentile's default (linear between
+    the order statistics at positions q (M - 1), M = B*H), from one partial sort of every gate at once."""
     if trace.gates is None:
         return None
-    N = trace.N
-    stats = {}
-    for name in PARAMS_TYPES[trace.cell].blocks:
-        if name == "g":
-            continue
-        v = trace.gate(name).reshape(N, -1)  # (N, B*H)
-        out = np.empty((N, 3))  # (N, 3)
-        out[:, 0] = v.mean(axis=1)
-        out[:, 1:] = np.percentile(v, [10, 90], axis=1).T
-        stats[name] = out
-    return stats
+    names = [name for name in PARAMS_TYPES[trace.cell].blocks if name != "g"]
+    N, B, H = trace.s.shape[0] - 1, trace.s.shape[1], trace.s.shape[2]
+    v = np.empty((len(names), N, B * H))  # (gates, N, B*H), one copy of each gate
+    for k, name in enumerate(names):
+        v[k].reshape(N, B, H)[...] = trace.gate(name)
+    positions = np.array([0.1, 0.9]) * (B * H - 1)
+    lo = np.floor(positions).astype(int)
+    hi = np.minimum(lo + 1, B * H - 1)
+    part = np.partition(v, np.unique(np.concatenate([lo, hi])), axis=2)  # (gates, N, B*H)
+    weight = positions - lo  # (2,)
+    pct = part[:, :, lo] * (1.0 - weight) + part[:, :, hi] * weight  # (gates, N, 2)
+    mean = v.mean(axis=2)  # (gates, N)
+    return {name: np.column_stack([mean[k], pct[k]]) for k, name in enumerate(names)}
 
 
 def carry_back(back: Back, direct: np.ndarray, k: int, on_lag=None) -> tuple[np.ndarray, np.ndarray | None]:
-    """All loss terms carried back together, one lag j at a time, for a loss at every step.
+    """All loss terms carried back together, one lag j at a time (not one backward pass per term).
 
-    G_j(i) = dl_(i+j)/ds(i) for i = 0..N-1-j: G_0 = dl_i/ds(i) = direct, G_(j+1)(i) = the recurrent part the
-    cell's step sends back from G_j(i+1) (for the LSTM with the pair (dl/ds, f * dl/dc) carried), for
-    j = 0..k-2: term m reaches step m - j only if j < k (truncated BPTT) and m - j >= 1. on_lag(j, G_j) is
-    called for every lag, G_j (N-j, B, H) indexed by i.
+    G_j(i) = dl_(i+j)/ds(i) for code positions i = 0..N-1-j: G_0 = dl_i/ds(i) = direct, and G_(j+1)(i) the
+    recurrent part the cell's step sends back from G_j(i+1) (the LSTM carries the pair (dl/ds, f * dl/dc)),
+    for j = 0..k-1: term m reaches step m - j only if j < k (truncated BPTT). on_lag(j, G_j, delta_j) is
+    called at every lag with G_j (N-j, B, H) and delta_j = dl_(i+j)/da(i) (N-j, B, G*H), both indexed by i
+    (scratch: read them, do not keep them). The rows of `direct` may be samples or any other stack (the
+    connectivity's K outputs of one sample).
 
     Returns the sums over j, dL/ds(i) (written into direct) and, for the LSTM, the carried part of dL/dc(i)
-    (its step adds dL/ds(i) * o * phi'(c(i))); every term that reaches s(i) reaches a(i), so the cell's step
+    (the step adds dL/ds(i) * o * phi'(c(i))); every term that reaches s(i) reaches a(i), so the cell's step
     once on the sums gives dL/da.
     """
     N, B, H = direct.shape
     GH = back.factors_size
-    delta = scratch("stack delta", (N, B, GH))  # (N, B, G*H) dl/da of the terms at one lag (discarded)
+    delta = scratch("stack delta", (N, B, GH))  # (N, B, G*H) dl/da of the terms at one lag
     delta_s = scratch("stack delta_s", (N, B, GH)) if back.separate_delta_s else delta
     dLdc = scratch("stack dL/dc", (N, B, H)) if back.carries_c else None  # (N, B, H) likewise
-    G, C = direct, None  # lag 0: the seeds, nothing carried along c yet
-    bufs = [scratch(f"stack G{i}", (N, B, H)) for i in range(2)]  # (N, B, H) G_j, alternating
-    cbufs = [scratch(f"stack C{i}", (N, B, H)) for i in range(2)] if back.carries_c else [None, None]
+    recs = [scratch(f"stack G{i}", (N, B, H)) for i in range(2)]  # (N, B, H) row i: dl/ds(i-1), alternating
+    carries = [scratch(f"stack C{i}", (N, B, H)) for i in range(2)] if back.carries_c else [None, None]
     C_sum = None
     if back.carries_c:
         C_sum = scratch("stack C sum", (N, B, H))  # (N, B, H)
         C_sum.fill(0.0)
-    if on_lag is not None:
-        on_lag(0, direct)
-    for j in range(1, k):
-        reach = N - j  # terms m = j..N-1 reach step i = m - j
-        G_new, C_new = bufs[j % 2], cbufs[j % 2]
-        back.step(slice(1, reach + 1), G[1 : reach + 1], None if C is None else C[1 : reach + 1],
-                  delta[:reach], delta_s[:reach], G_new[:reach], None if dLdc is None else dLdc[:reach],
-                  None if C_new is None else C_new[:reach])
+    G, C = direct, None  # lag 0: the seeds, nothing carried along c yet
+    for j in range(k):
+        r = N - j  # terms m = j..N-1 sit at positions i = m - j = 0..r-1
+        last = j == k - 1 or r == 1  # nothing is carried further
+        rec, carry = recs[j % 2], carries[j % 2]
+        back.step(slice(0, r), G[:r], None if C is None else C[:r], delta[:r], delta_s[:r],
+                  None if last else rec[:r], None if dLdc is None else dLdc[:r],
+                  None if last or carry is None else carry[:r])
         if on_lag is not None:
-            on_lag(j, G_new[:reach])
-        direct[:reach] += G_new[:reach]
+            on_lag(j, G[:r], delta[:r])
+        if last:
+            break
+        G, C = rec[1:r], None if carry is None else carry[1:r]  # row i + 1 of position i + 1's step: s(i)
+        direct[: r - 1] += G
         if C_sum is not None:
-            C_sum[:reach] += C_new[:reach]
-        G, C = G_new, C_new
+            C_sum[: r - 1] += C
     return direct, C_sum
 
 
@@ -286,6 +292,39 @@ def _every_step(back: Back, direct: np.ndarray, k: int, on_lag=None):
     return dLds, delta_x, delta_s, dLdc, s0_grad[0], None if c0_grad is None else c0_grad[0]
 
 
+def read_out(params: CellParams, trace: Trace, t: np.ndarray, loss: str, readout: str, k: int):
+    """The loss, the read-out's gradients dL/dW_y, dL/db_y and the direct terms dl_n/ds(n) (N, B, H) (zero
+    outside the truncation window for readout="last"; scratch) of a checked target t."""
+    N, B, H = trace.s.shape[0] - 1, trace.s.shape[1], trace.s.shape[2]
+    K = trace.y.shape[2]
+    W_y = params.W_y
+    if readout == "last":
+        L, dz = loss_and_grad(trace.z[N - 1], trace.y[N - 1], t, loss, trace.output)  # dz: (B, K)
+        dW_y = dz.T @ trace.s[N]  # (K, H)
+        dLds = scratch("dLds", (N, B, H))  # (N, B, H) dL/ds(n), n = 1..N; written below step by step
+        dLds[: N - k] = 0.0  # outside the truncation window
+        np.matmul(dz, W_y, out=dLds[N - 1])  # dl_N/ds(N)
+    else:
+        L, dz = loss_and_grad(trace.z.reshape(N * B, K), trace.y.reshape(N * B, K), t.reshape(N * B, K),
+                              loss, trace.output)  # dz: (N*B, K)
+        dW_y = dz.T @ trace.s[1:].reshape(N * B, H)  # (K, H)
+        dLds = scratch("dLds", (N, B, H))  # (N, B, H) dl_n/ds(n); below + the recurrent part
+        np.matmul(dz, W_y, out=dLds.reshape(N * B, H))
+    return L, dW_y, dz.sum(axis=0), dLds  # dz.sum: (K,) dL/db_y
+
+
+def check_pair(params, trace) -> None:
+    """params and trace made by the same cell and sizes, or ValueError."""
+    check_params(params)
+    if not isinstance(trace, Trace):
+        raise ValueError(f"trace must be the Trace that forward(params, x) returns; got {type(trace).__name__}.")
+    if trace.cell != params.cell:
+        raise ValueError(f"params and trace do not belong together: the params are {params.title}'s but the trace "
+                         f"was made by {PARAMS_TYPES[trace.cell].title}; run forward with these params first.")
+    if params.H != trace.s.shape[2] or params.K != trace.y.shape[2] or params.D != trace.x.shape[2]:
+        raise ValueError("params and trace do not belong together: run forward with these params first.")
+
+
 def backward(
     params: CellParams,
     trace: Trace,
@@ -311,40 +350,18 @@ def backward(
     itemized=True also logs ||dl_m/ds(n)|| for every loss term l_m and step n (credit.py); with a loss at
     every step it carries all N terms back together, N / 2 times the recurrent products of a plain backward.
     """
-    check_params(params)
-    if not isinstance(trace, Trace):
-        raise ValueError(f"trace must be the Trace that forward(params, x) returns; got {type(trace).__name__}.")
-    if trace.cell != params.cell:
-        raise ValueError(f"params and trace do not belong together: the params are {params.title}'s but the trace "
-                         f"was made by {PARAMS_TYPES[trace.cell].title}; run forward with these params first.")
+    check_pair(params, trace)
     check_loss(loss, trace.output)
     t = check_target_values(check_target(target, trace, readout), loss)
     N, B, H = trace.s.shape[0] - 1, trace.s.shape[1], trace.s.shape[2]
-    K = trace.y.shape[2]
     k = check_truncate(truncate, N)
     if jacobians:
         sample = whole_number(sample, "sample", 0, B - 1, meaning="which sample of the batch the Jacobians follow")
-    W_s, W_y = params.W_s, params.W_y
-    if params.H != H or W_y.shape[0] != K or params.D != trace.x.shape[2]:
-        raise ValueError("params and trace do not belong together: run forward with these params first.")
+    W_s = params.W_s
     cell = cell_of(params)
 
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        # Loss, dL/dz at the steps that are read out, the read-out's gradients and dl_n/ds(n).
-        if readout == "last":
-            L, dz = loss_and_grad(trace.z[N - 1], trace.y[N - 1], t, loss, trace.output)  # dz: (B, K)
-            dW_y = dz.T @ trace.s[N]  # (K, H)
-            dLds = scratch("dLds", (N, B, H))  # (N, B, H) dL/ds(n), n = 1..N; written below step by step
-            dLds[: N - k] = 0.0  # outside the truncation window
-            np.matmul(dz, W_y, out=dLds[N - 1])  # dl_N/ds(N)
-        else:
-            L, dz = loss_and_grad(trace.z.reshape(N * B, K), trace.y.reshape(N * B, K), t.reshape(N * B, K),
-                                  loss, trace.output)  # dz: (N*B, K)
-            dW_y = dz.T @ trace.s[1:].reshape(N * B, H)  # (K, H)
-            dLds = scratch("dLds", (N, B, H))  # (N, B, H) dl_n/ds(n); below + the recurrent part
-            np.matmul(dz, W_y, out=dLds.reshape(N * B, H))
-        db_y = dz.sum(axis=0)  # (K,)
-
+        L, dW_y, db_y, dLds = read_out(params, trace, t, loss, readout, k)
         items = np.zeros((N, N)) if itemized else None  # (N, N) [m-1, n-1] = ||dl_m/ds(n)||
         every_step = readout == "all" and (k < N or itemized)
         back = None if params.cell == "elman" and not every_step else cell.backward(params, trace)
@@ -353,7 +370,7 @@ def backward(
             delta_x, s0_grad = _fast_elman(trace, W_s, dLds, k, readout)
             delta_s = delta_x
         elif every_step:
-            on_lag = None if items is None else (lambda j, G: _record_lag(items, j, G))
+            on_lag = None if items is None else (lambda j, G, delta: _record_lag(items, j, G))
             dLds, delta_x, delta_s, dLdc, s0_grad, c0_grad = _every_step(back, dLds, k, on_lag)
         else:
             delta_x, delta_s, dLdc, s0_grad, c0_grad = _loop(back, dLds, k, readout)

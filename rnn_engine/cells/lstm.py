@@ -60,13 +60,12 @@ def backward(params, trace) -> Back:
     G = trace.gates.reshape(N, B, 4, H)
     i, f, g, o = G[:, :, 0], G[:, :, 1], G[:, :, 2], G[:, :, 3]
     q = scratch("lstm q", (N, B, 4, H))  # (N, B, 4, H)
-    for k, (gate, times) in enumerate([(i, g), (f, trace.c[:-1]), (None, i), (o, trace.phi_c)]):
-        if gate is None:  # q_g = i * phi'(a_g)
-            dphi(trace.a, g, out=q[:, :, k])
-        else:  # q = times * gate (1 - gate)
-            np.subtract(1.0, gate, out=q[:, :, k])
-            np.multiply(q[:, :, k], gate, out=q[:, :, k])
-        np.multiply(q[:, :, k], times, out=q[:, :, k])
+    np.subtract(1.0, G, out=q)
+    np.multiply(q, G, out=q)  # gate (1 - gate) for every block; the g block is replaced below
+    np.multiply(q[:, :, 0], g, out=q[:, :, 0])  # q_i = g i (1 - i)
+    np.multiply(q[:, :, 1], trace.c[:-1], out=q[:, :, 1])  # q_f = c(n-1) f (1 - f)
+    np.multiply(dphi(trace.a, g, out=q[:, :, 2]), i, out=q[:, :, 2])  # q_g = i phi'(a_g)
+    np.multiply(q[:, :, 3], trace.phi_c, out=q[:, :, 3])  # q_o = phi(c(n)) o (1 - o)
     u = dphi(trace.c[1:], trace.phi_c, out=scratch("lstm u", (N, B, H)))  # (N, B, H)
     np.multiply(u, o, out=u)  # u = o * phi'(c(n))
     W_s = params.W_s
