@@ -82,7 +82,7 @@ def check_truncate(truncate, N: int) -> int:
     return min(whole_number(truncate, "truncate", 1, meaning="steps back; None for full BPTT"), N)
 
 
-def _frobenius(v: np.ndarray) -> np.ndarray:
+def frobenius(v: np.ndarray) -> np.ndarray:
     """||v[n]||_F for each n of an (N, ...) array."""
     flat = v.reshape(v.shape[0], -1)
     return np.sqrt(np.vecdot(flat, flat))
@@ -115,7 +115,7 @@ def _weight_grad(delta: np.ndarray, u: np.ndarray, shares: bool, name: str) -> t
         M = products[: min(chunk, N - lo)]
         np.matmul(delta[lo : lo + chunk].transpose(0, 2, 1), u[lo : lo + chunk], out=M)
         dW += (ones[: len(M)] @ M.reshape(len(M), H * P)).reshape(H, P)
-        norms[lo : lo + chunk] = _frobenius(M)
+        norms[lo : lo + chunk] = frobenius(M)
     return dW, norms
 
 
@@ -169,7 +169,8 @@ def direct_log(back: Back, sample: int) -> tuple[np.ndarray, np.ndarray]:
 def gate_statistics(trace: Trace) -> dict[str, np.ndarray] | None:
     """Gate name -> (N, 3): mean, 10th and 90th percentile over units and batch at each step (the gates only,
     not the candidate g); None for the Elman cell. Percentiles as np.percentile's default (linear between
-    the order statistics at positions q (M - 1), M = B*H), from one partial sort of every gate at once."""
+    the order statistics at positions q (M - 1), M = B*H), from one sort of every gate at once (a partial
+    sort for M > 2048, where it is the faster)."""
     if trace.gates is None:
         return None
     names = [name for name in PARAMS_TYPES[trace.cell].blocks if name != "g"]
@@ -180,7 +181,10 @@ def gate_statistics(trace: Trace) -> dict[str, np.ndarray] | None:
     positions = np.array([0.1, 0.9]) * (B * H - 1)
     lo = np.floor(positions).astype(int)
     hi = np.minimum(lo + 1, B * H - 1)
-    part = np.partition(v, np.unique(np.concatenate([lo, hi])), axis=2)  # (gates, N, B*H)
+    if B * H > 2048:
+        part = np.partition(v, np.unique(np.concatenate([lo, hi])), axis=2)  # (gates, N, B*H)
+    else:
+        part = np.sort(v, axis=2)  # (gates, N, B*H)
     weight = positions - lo  # (2,)
     pct = part[:, :, lo] * (1.0 - weight) + part[:, :, hi] * weight  # (gates, N, 2)
     mean = v.mean(axis=2)  # (gates, N)
@@ -190,12 +194,13 @@ def gate_statistics(trace: Trace) -> dict[str, np.ndarray] | None:
 def carry_back(back: Back, direct: np.ndarray, k: int, on_lag=None) -> tuple[np.ndarray, np.ndarray | None]:
     """All loss terms carried back together, one lag j at a time (not one backward pass per term).
 
-    G_j(i) = dl_(i+j)/ds(i) for code positions i = 0..N-1-j: G_0 = dl_i/ds(i) = direct, and G_(j+1)(i) the
-    recurrent part the cell's step sends back from G_j(i+1) (the LSTM carries the pair (dl/ds, f * dl/dc)),
-    for j = 0..k-1: term m reaches step m - j only if j < k (truncated BPTT). on_lag(j, G_j, delta_j) is
-    called at every lag with G_j (N-j, B, H) and delta_j = dl_(i+j)/da(i) (N-j, B, G*H), both indexed by i
-    (scratch: read them, do not keep them). The rows of `direct` may be samples or any other stack (the
-    connectivity's K outputs of one sample).
+    G_j(i) = dl_(i+j)/ds(i) at code positions i = m - j >= 0 of the terms m: G_0 = dl_m/ds(m) = direct, and
+    G_(j+1)(i) the recurrent part the cell's step sends back from G_j(i+1) (the LSTM carries the pair
+    (dl/ds, f * dl/dc)), for j = 0..k-1: term m reaches step m - j only if j < k (truncated BPTT). Terms
+    whose dl_m/ds(m) is zero (no loss read out at m, as in the copy task's silent steps) are left out.
+    on_lag(j, i, G_j, delta_j) is called at every lag with the positions i (a slice or an index array), G_j
+    and delta_j = dl_(i+j)/da(i) at them ((len(i), B, H) and (len(i), B, G*H); scratch: read, do not keep).
+    The rows of `direct` may be samples or any other stack (the connectivity's K outputs of one sample).
 
     Returns the sums over j, dL/ds(i) (written into direct) and, for the LSTM, the carried part of dL/dc(i)
     (the step adds dL/ds(i) * o * phi'(c(i))); every term that reaches s(i) reaches a(i), so the cell's step
@@ -206,28 +211,38 @@ def carry_back(back: Back, direct: np.ndarray, k: int, on_lag=None) -> tuple[np.
     delta = scratch("stack delta", (N, B, GH))  # (N, B, G*H) dl/da of the terms at one lag
     delta_s = scratch("stack delta_s", (N, B, GH)) if back.separate_delta_s else delta
     dLdc = scratch("stack dL/dc", (N, B, H)) if back.carries_c else None  # (N, B, H) likewise
-    recs = [scratch(f"stack G{i}", (N, B, H)) for i in range(2)]  # (N, B, H) row i: dl/ds(i-1), alternating
+    recs = [scratch(f"stack G{i}", (N, B, H)) for i in range(2)]  # (N, B, H) per term: dl/ds one step back
     carries = [scratch(f"stack C{i}", (N, B, H)) for i in range(2)] if back.carries_c else [None, None]
     C_sum = None
     if back.carries_c:
         C_sum = scratch("stack C sum", (N, B, H))  # (N, B, H)
         C_sum.fill(0.0)
-    G, C = direct, None  # lag 0: the seeds, nothing carried along c yet
-    for j in range(k):
-        r = N - j  # terms m = j..N-1 sit at positions i = m - j = 0..r-1
-        last = j == k - 1 or r == 1  # nothing is carried further
-        rec, carry = recs[j % 2], carries[j % 2]
-        back.step(slice(0, r), G[:r], None if C is None else C[:r], delta[:r], delta_s[:r],
-                  None if last else rec[:r], None if dLdc is None else dLdc[:r],
-                  None if last or carry is None else carry[:r])
-        if on_lag is not None:
-            on_lag(j, G[:r], delta[:r])
-        if last:
+    terms = np.flatnonzero(direct.reshape(N, -1).any(axis=1))  # (Q,) the steps m that read out a loss
+    dense = terms.size == N  # every step: positions are slices, no gathering
+    G, C = (direct if dense else direct[terms]), None  # (Q, B, H) lag 0: the seeds, nothing carried along c
+    first = 0  # terms[first:] are the ones still alive (m >= j)
+    for j in range(min(k, N)):
+        alive = terms[first:]
+        count = alive.size
+        if count == 0:
             break
-        G, C = rec[1:r], None if carry is None else carry[1:r]  # row i + 1 of position i + 1's step: s(i)
-        direct[: r - 1] += G
+        at = slice(0, count) if dense else alive - j  # their positions i = m - j
+        drop = 1 if alive[0] == j else 0  # the term that has reached position 0 goes no further
+        more = j < k - 1 and count > drop
+        rec, carry = recs[j % 2], carries[j % 2]
+        back.step(at, G[:count], None if C is None else C[:count], delta[:count], delta_s[:count],
+                  rec[:count] if more else None, None if dLdc is None else dLdc[:count],
+                  carry[:count] if more and carry is not None else None)
+        if on_lag is not None:
+            on_lag(j, at, G[:count], delta[:count])
+        if not more:
+            break
+        G, C = rec[drop:count], None if carry is None else carry[drop:count]  # the states one step back
+        to = slice(0, count - 1) if dense else alive[drop:] - j - 1
+        direct[to] += G
         if C_sum is not None:
-            C_sum[: r - 1] += C
+            C_sum[to] += C
+        first += drop
     return direct, C_sum
 
 
@@ -370,7 +385,7 @@ def backward(
             delta_x, s0_grad = _fast_elman(trace, W_s, dLds, k, readout)
             delta_s = delta_x
         elif every_step:
-            on_lag = None if items is None else (lambda j, G, delta: _record_lag(items, j, G))
+            on_lag = None if items is None else (lambda j, at, G, delta: _record_lag(items, j, at, G))
             dLds, delta_x, delta_s, dLdc, s0_grad, c0_grad = _every_step(back, dLds, k, on_lag)
         else:
             delta_x, delta_s, dLdc, s0_grad, c0_grad = _loop(back, dLds, k, readout)
@@ -380,7 +395,7 @@ def backward(
         delta_sum = np.ones(B) @ delta_x  # (N, G*H) sum over the batch of delta(n) (faster than .sum(axis=1))
         db = delta_sum.sum(axis=0)  # (G*H,)
 
-        state_norms = _frobenius(dLds)
+        state_norms = frobenius(dLds)
         if items is not None and readout == "last":
             items[N - 1] = state_norms  # the only loss term is l_N
         extras = {}
@@ -392,11 +407,11 @@ def backward(
                 extras["gate_stats"] = gate_statistics(trace)
         log = GradLog(
             state_grad=state_norms,
-            preact_grad=_frobenius(delta_x),
+            preact_grad=frobenius(delta_x),
             W_s_contrib=W_s_shares,
             W_x_contrib=W_x_shares,
-            b_contrib=_frobenius(delta_sum) if contributions else None,
-            cell_grad=None if dLdc is None else _frobenius(dLdc),
+            b_contrib=frobenius(delta_sum) if contributions else None,
+            cell_grad=None if dLdc is None else frobenius(dLdc),
             itemized=items,
             **extras,
         )
@@ -412,7 +427,12 @@ def backward(
                           c0_grad=c0_grad)
 
 
-def _record_lag(items: np.ndarray, j: int, G: np.ndarray) -> None:
-    """items[i + j, i] = ||G_j(i)|| = ||dl_(i+j)/ds(i)|| for the terms of lag j."""
-    r = G.shape[0]
-    items[np.arange(j, j + r), np.arange(r)] = _frobenius(G)
+def positions(at, count: int) -> np.ndarray:
+    """The positions i of carry_back's on_lag as an index array."""
+    return np.arange(at.start, at.start + count) if isinstance(at, slice) else at
+
+
+def _record_lag(items: np.ndarray, j: int, at, G: np.ndarray) -> None:
+    """items[i + j, i] = ||G_j(i)|| = ||dl_(i+j)/ds(i)|| for the terms of lag j at positions i."""
+    i = positions(at, G.shape[0])
+    items[i + j, i] = frobenius(G)

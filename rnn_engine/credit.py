@@ -16,7 +16,15 @@ from dataclasses import fields, replace
 
 import numpy as np
 
-from rnn_engine.backward import _frobenius, carry_back, check_pair, check_target, check_truncate, read_out
+from rnn_engine.backward import (
+    carry_back,
+    check_pair,
+    check_target,
+    check_truncate,
+    frobenius,
+    positions,
+    read_out,
+)
 from rnn_engine.cells import cell_of, matmul_rows
 from rnn_engine.checks import real_number, whole_number
 from rnn_engine.forward import Trace
@@ -38,9 +46,9 @@ def itemized_grads(params, trace: Trace, target, loss: str = "sse", readout: str
             direct[: N - 1] = 0.0  # the only term is l_N (read_out leaves these rows to the loop)
         out = np.zeros((N, N) + direct.shape[1:])  # (N, N, B, H)
 
-        def keep(j, G, delta):
-            r = G.shape[0]
-            out[np.arange(j, j + r), np.arange(r)] = G
+        def keep(j, at, G, delta):
+            i = positions(at, G.shape[0])
+            out[i + j, i] = G
 
         carry_back(cell_of(params).backward(params, trace), direct, k, keep)
     return out
@@ -80,10 +88,11 @@ def connectivity(params, trace: Trace, sample: int = 0) -> np.ndarray:
         seeds = _output_jacobians(params, one)  # (N, K, H)
         products = np.empty((N, seeds.shape[1], W_x.shape[1]))  # (N, K, D) dy(m)/dx(n) at one lag
 
-        def record(j, G, delta):
+        def record(j, at, G, delta):
             r = G.shape[0]
+            i = positions(at, r)
             matmul_rows(delta, W_x, products[:r])
-            out[np.arange(j, j + r), np.arange(r)] = _frobenius(products[:r])
+            out[i + j, i] = frobenius(products[:r])
 
         carry_back(cell_of(params).backward(params, one), seeds, N, record)
     return out

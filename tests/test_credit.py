@@ -165,3 +165,23 @@ def test_memory_horizons_per_row_of_the_itemized_matrix():
     np.testing.assert_array_equal(memory_horizons(items_zero_row), [1, np.nan, 3])
     with pytest.raises(ValueError, match=r"\(N, N\)"):
         memory_horizons(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("k", [2, 4, None])
+def test_terms_without_loss_are_left_out_exactly(cell, k):
+    """The copy task's silent steps read out no loss (zero targets, ce): the stack carries only the recall
+    steps' terms; gradients still match the finite differences of L_k, the rows still add up."""
+    from rnn_engine import gradcheck, init_params, make_task
+
+    task = make_task("copy", 7, 3, seed=1, n_symbols=3, n_recall=2)
+    params = init_params(task.D, 3, task.K, seed=2, cell=cell)
+    params = params.replace(b=np.random.default_rng(3).normal(scale=0.3, size=params.b.shape))
+    errors = gradcheck(params, task.x, task.target, "tanh", "softmax", "ce", "all", truncate=k)
+    assert max(errors.values()) < 1e-6, errors
+    trace = forward(params, task.x, "tanh", "softmax")
+    items = itemized_grads(params, trace, task.target, "ce", "all", k)
+    assert not items[:5].any()  # no loss term before the recall
+    res = backward(params, trace, task.target, "ce", "all", truncate=k, itemized=True)
+    np.testing.assert_allclose(np.linalg.norm(items.sum(axis=0).reshape(7, -1), axis=1), res.state_grad_norms,
+                               rtol=1e-12)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_engine import backward, forward
+from rnn_engine import backward, forward, init_params
 from rnn_engine.gradcheck import surrogate_loss
 from tests.gated_cases import GATED, make_case
 
@@ -83,3 +83,16 @@ def test_without_contributions_the_extras_are_left_out(cell):
     for name in ("W_s_contrib", "W_x_contrib", "b_contrib", "block_grad", "gate_stats", "unit_grad"):
         assert getattr(full.log, name) is not None and getattr(lean.log, name) is None, name
     assert (lean.log.cell_grad is not None) == (cell == "lstm")
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_gate_statistics_of_a_large_batch(cell):
+    """B*H > 2048, where the statistics come from a partial sort: the same as np.percentile's."""
+    params = init_params(2, 60, 2, seed=24, cell=cell)
+    rng = np.random.default_rng(24)
+    x, target = rng.normal(size=(2, 40, 2)), rng.uniform(size=(40, 2))
+    trace = forward(params, x, "tanh", "sigmoid")
+    for name, table in backward(params, trace, target).log.gate_stats.items():
+        values = trace.gate(name).reshape(2, -1)  # (N, 2400)
+        np.testing.assert_allclose(table[:, 0], values.mean(axis=1), rtol=1e-12)
+        np.testing.assert_allclose(table[:, 1:], np.percentile(values, [10, 90], axis=1).T, rtol=1e-12)
