@@ -9,6 +9,7 @@ from rnn_engine import backward, connectivity, forward, itemized_grads, memory_h
 from rnn_engine.activations import readout as apply_readout
 from rnn_engine.losses import loss_and_grad
 from tests.gated_cases import make_case as gated_case
+from tests.test_gradients import finite_difference
 from tests.test_gradients import make_case as elman_case
 
 N, EPS = 4, 1e-6
@@ -37,16 +38,6 @@ def loss_term(params, x, target, loss, readout, trace, m, n, s_n):
     return L
 
 
-def fd(f, v):
-    g = np.zeros(v.shape)
-    for i in np.ndindex(v.shape):
-        up, down = v.copy(), v.copy()
-        up[i] += EPS
-        down[i] -= EPS
-        g[i] = (f(up) - f(down)) / (2 * EPS)
-    return g
-
-
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("readout", ["all", "last"])
 @pytest.mark.parametrize("loss", ["sse", "ce"])
@@ -63,7 +54,7 @@ def test_itemized_entries_against_finite_differences(cell, readout, loss):
             if m < n or (readout == "last" and m < N):
                 assert not items[m - 1, n - 1].any()
                 continue
-            num = fd(lambda v, m=m, n=n: loss_term(params, x, target, loss, readout, trace, m, n, v), trace.s[n])
+            num = finite_difference(lambda v, m=m, n=n: loss_term(params, x, target, loss, readout, trace, m, n, v), trace.s[n])
             np.testing.assert_allclose(items[m - 1, n - 1], num, rtol=1e-6, atol=1e-9, err_msg=f"m={m} n={n}")
             total[n - 1] += num
     np.testing.assert_allclose(items.sum(axis=0), total, rtol=1e-6, atol=1e-9)  # the vectors add up to dL/ds(n)

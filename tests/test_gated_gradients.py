@@ -13,6 +13,7 @@ from rnn_engine.activations import readout as apply_readout
 from rnn_engine.gradcheck import numerical_grads, relative_error, surrogate_loss
 from rnn_engine.losses import loss_and_grad
 from tests.gated_cases import GATED, B, H, K, N, make_case, seed_of
+from tests.test_gradients import finite_difference
 
 EPS = 1e-6
 TOL = 1e-6
@@ -76,17 +77,6 @@ def test_truncation_really_differs_from_full_gradient(cell, ro, k):
 
 
 # dL/ds(0), dL/dc(0) and the logged state norms ---------------------------------------------------------------
-
-
-def finite_difference(f, v: np.ndarray, eps: float = EPS) -> np.ndarray:
-    """Centred differences of the scalar f at every entry of v."""
-    g = np.zeros(v.shape)
-    for i in np.ndindex(v.shape):
-        up, down = v.copy(), v.copy()
-        up[i] += eps
-        down[i] -= eps
-        g[i] = (f(up) - f(down)) / (2 * eps)
-    return g
 
 
 @pytest.mark.parametrize("cell", CELLS)
