@@ -1,13 +1,18 @@
-"""Backpropagation through time, with a gradient log at every step.
+"""Backpropagation through time for every cell, with a gradient log at every step.
 
-With delta(n) = dL/da(n) and l_n the loss term read out at step n:
+With delta(n) = dL/da(n) and l_n the loss term read out at step n (the Elman cell):
 
     dL/ds(n) = W_s^T delta(n+1) + dl_n/ds(n)        (total derivative; delta(N+1) = 0)
     delta(n) = phi'(a(n)) * dL/ds(n)
     dL/dW_s = sum_n delta(n) s(n-1)^T,  dL/dW_x = sum_n delta(n) x(n)^T,  dL/db = sum_n delta(n)
 
+The gated cells' steps (rnn_engine/cells/) send back the recurrent part of dL/ds(n-1) (and, for the
+LSTM, f(n) * dL/dc(n)) in place of W_s^T delta(n); what every cell shares is here: the read-out and the
+loss, the loop over time, the stack of all loss terms (truncation with a loss at every step, the
+itemised log), the weight gradients and the log.
+
 Truncated BPTT with k steps: each loss term l_m sends gradient back to a(m), a(m-1), ...,
-a(m-k+1) and no further (k = 1: only the step that produced it).
+a(m-k+1) and no further (k = 1: only the step that produced it); for the LSTM along s and c alike.
 """
 from __future__ import annotations
 
