@@ -52,19 +52,8 @@ class Cell:
     jacobians: Callable[..., np.ndarray]
 
 
-def _registry() -> dict[str, Cell]:
-    from rnn_engine.cells import elman, gru, lstm
-
-    return {m.CELL.name: m.CELL for m in (elman, lstm, gru)}
-
-
-CELLS: dict[str, Cell] = {}
-
-
 def cell_of(params: CellParams) -> Cell:
     """The cell record of a params type."""
-    if not CELLS:
-        CELLS.update(_registry())
     return CELLS[check_params(params).cell]
 
 
@@ -80,3 +69,8 @@ def matmul_rows(A: np.ndarray, W: np.ndarray, out: np.ndarray) -> np.ndarray:
 def spectral_norms(mats: np.ndarray) -> np.ndarray:
     """Largest singular value of each (S, S) matrix in an (M, S, S) stack."""
     return np.linalg.svd(mats, compute_uv=False)[:, 0]
+
+
+from rnn_engine.cells import elman, gru, lstm  # noqa: E402  (they build on Back, Cell and matmul_rows above)
+
+CELLS: dict[str, Cell] = {m.CELL.name: m.CELL for m in (elman, lstm, gru)}
