@@ -1,5 +1,11 @@
 """Engine speed: forward + backward with the per-step gradient log, and a 300-iteration training run.
 
+Sections (--only picks some): elman (the rows below), gated (the LSTM and GRU against PyTorch's fused
+torch.nn.LSTM / torch.nn.GRU, float64, the same thread setting; targets ours/torch <= 0.5 at H <= 64 and
+<= 1.5 at H = 128; torch computes no per-step log, ours does), train (300 iterations, every cell), credit
+(itemised backward against a plain one at N = 200, H = 64, B = 32, target <= 3x; connectivity of one
+sample at N = 500, H = 64, target < 0.3 s; every cell).
+
 Prints, for each size, our time, PyTorch autograd's time for the same work (float64, per-step
 dL/ds(n) kept via retain_grad) when torch is importable, and the physical floor: the time numpy's
 BLAS needs for the same matrix products alone. Targets (issue 2): at most half PyTorch's time where
@@ -27,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rnn_engine import Params, backward, forward  # noqa: E402
+from rnn_engine import Params, backward, connectivity, forward, init_params  # noqa: E402
 
 LECTURE = [(16, 10, 1), (16, 100, 32), (64, 100, 32), (64, 200, 64), (128, 100, 32), (128, 200, 64)]
 LARGE = [(512, 200, 64)]
@@ -127,10 +133,90 @@ def torch_work(H, N, B, p, x, t):
     return work
 
 
-def training_time(H, N, B, iterations=300):
+def make_gated(cell, H, N, B, seed=0):
+    p = init_params(D, H, K, cell=cell, seed=seed)
+    rng = np.random.default_rng(seed)
+    return p, rng.normal(size=(N, B, D)), rng.uniform(size=(B, K))  # x (N, B, D), t (B, K)
+
+
+def torch_fused(cell, H, N, B, p, x, t):
+    """torch.nn.LSTM / GRU (fused, float64) with the same weights, read-out and loss: forward + backward."""
+    import torch
+
+    if THREADS:
+        torch.set_num_threads(THREADS)
+    net = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(D, H).double()
+    with torch.no_grad():
+        net.weight_ih_l0.copy_(torch.tensor(p.W_x))
+        net.weight_hh_l0.copy_(torch.tensor(p.W_s))
+        net.bias_ih_l0.copy_(torch.tensor(p.b))
+        net.bias_hh_l0.zero_()
+    net.bias_hh_l0.requires_grad_(False)  # bias_hh = 0, as in the engine
+    W_y = torch.tensor(p.W_y, requires_grad=True)
+    b_y = torch.tensor(p.b_y, requires_grad=True)
+    X, T = torch.tensor(x), torch.tensor(t)
+
+    def work():
+        net.zero_grad()
+        W_y.grad = b_y.grad = None
+        out, _ = net(X)
+        y = torch.sigmoid(out[-1] @ W_y.T + b_y)
+        ((y - T) ** 2).sum().backward()
+    return work
+
+
+def gated_rows(repeats, have_torch, missed):
+    print(f"{'cell':>4} {'H':>4} {'N':>4} {'B':>3} | {'ours ms':>9} | {'torch ms':>9} {'ours/torch':>10} | target")
+    for cell in ("lstm", "gru"):
+        for H, N, B in LECTURE:
+            p, x, t = make_gated(cell, H, N, B)
+            ours_t = best_of(lambda p=p, x=x, t=t: ours(p, x, t), repeats)
+            torch_t = best_of(torch_fused(cell, H, N, B, p, x, t), repeats) if have_torch else float("nan")
+            goal = 0.5 if H <= 64 else 1.5
+            ratio = ours_t / torch_t
+            verdict = "n/a (no torch)" if np.isnan(ratio) else ("met" if ratio <= goal else "MISSED")
+            if verdict == "MISSED":
+                missed.append(f"{cell} H={H} N={N} B={B}: ours/torch <= {goal}, got {ratio:.2f}")
+            print(f"{cell:>4} {H:>4} {N:>4} {B:>3} | {ours_t * 1e3:9.2f} | {torch_t * 1e3:9.2f} {ratio:10.2f} | "
+                  f"ours/torch <= {goal}: {verdict}")
+
+
+def credit_rows(repeats, missed):
+    print(f"{'cell':>5} | {'plain ms':>9} {'itemized ms':>11} {'ratio':>6} (readout all) | {'ratio':>6} (last) | "
+          f"{'connectivity s':>14} (N=500, one sample)")
+    for cell in ("elman", "lstm", "gru"):
+        credit_row(cell, repeats, missed)
+
+
+def credit_row(cell, repeats, missed, H=64, N=200, B=32):
+    p, x, t_last = make_gated(cell, H, N, B, seed=1)
+    t_all = np.random.default_rng(2).uniform(size=(N, B, K))
+    trace = forward(p, x)
+    times = best_in_turns({
+        "plain": lambda: backward(p, trace, t_all, readout="all"),
+        "itemized": lambda: backward(p, trace, t_all, readout="all", itemized=True),
+        "plain_last": lambda: backward(p, trace, t_last),
+        "itemized_last": lambda: backward(p, trace, t_last, itemized=True),
+    }, repeats)
+    ratio = times["itemized"] / times["plain"]
+    ratio_last = times["itemized_last"] / times["plain_last"]
+    long_p, long_x, _ = make_gated(cell, H, 500, 1, seed=3)
+    long_trace = forward(long_p, long_x)
+    conn = best_of(lambda: connectivity(long_p, long_trace, 0), max(2, repeats // 2))
+    for what, value, ok in ((f"{cell} itemized (readout all) <= 3x plain", ratio, ratio <= 3),
+                            (f"{cell} itemized (readout last) <= 3x plain", ratio_last, ratio_last <= 3),
+                            (f"{cell} connectivity N=500 < 0.3 s", conn, conn < 0.3)):
+        if not ok:
+            missed.append(f"{what}: got {value:.2f}")
+    print(f"{cell:>5} | {times['plain'] * 1e3:9.2f} {times['itemized'] * 1e3:11.2f} {ratio:6.2f}x"
+          f" {'met' if ratio <= 3 else 'MISSED':>6}      | {ratio_last:6.2f}x {'met' if ratio_last <= 3 else 'MISSED':>6}"
+          f" | {conn:14.3f} {'met' if conn < 0.3 else 'MISSED'}")
+
+
+def training_time(H, N, B, iterations=300, cell="elman"):
     from rnn_engine.train import Dataset, TrainConfig, train
 
-    p, x, t = make(H, N, 4 * B)
+    p, x, t = make(H, N, 4 * B) if cell == "elman" else make_gated(cell, H, N, 4 * B)
     data = Dataset(x_train=x, t_train=t, x_val=None, t_val=None, readout="last", classification=False)
     cfg = TrainConfig(iterations=iterations, batch_size=B, learning_rate=0.01, validate_every=10**9)
     t0 = CLOCK()
@@ -144,7 +230,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="BLAS and torch threads (default 1, as the dashboard runs; 0: the libraries' own)")
     ap.add_argument("--cpu-time", action="store_true", help="process CPU time instead of wall-clock time")
+    ap.add_argument("--only", default="elman,gated,train,credit", help="comma-separated sections to run")
     args = ap.parse_args()
+    sections = set(args.only.split(","))
     global CLOCK, THREADS
     if args.cpu_time:
         CLOCK = time.process_time
@@ -163,9 +251,27 @@ def main():
     except ImportError:
         have_torch = False
         print("(torch not importable: `pip install torch==2.13.0` adds the PyTorch column)")
+    missed = []
+    if "elman" in sections:
+        elman_rows(repeats, have_torch, missed)
+    if "gated" in sections:
+        print()
+        gated_rows(repeats, have_torch, missed)
+    if "credit" in sections:
+        print()
+        credit_rows(repeats, missed)
+    print("targets missed: " + ("; ".join(missed) if missed else "none"))
+    if "train" in sections:
+        print()
+        for cell in ("elman", "lstm", "gru"):
+            for H, N, B in [(16, 50, 32), (64, 100, 32)]:
+                print(f"training 300 iterations, {cell}, H={H}, N={N}, B={B}: {training_time(H, N, B, cell=cell):.2f} s")
+    print("load average afterwards: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+
+
+def elman_rows(repeats, have_torch, missed):
     print(f"{'H':>4} {'N':>4} {'B':>3} | {'ours ms':>9} | {'torch ms':>9} {'ours/torch':>10} | {'floor ms':>9} "
           f"{'floor/ours':>10} | target")
-    missed = []
     for H, N, B in LECTURE + LARGE:
         p, x, t = make(H, N, B)
         reps = repeats if H < 512 else 3
@@ -183,11 +289,6 @@ def main():
             missed.append(f"H={H} N={N} B={B}: {target}, got {ratio:.2f}")
         print(f"{H:>4} {N:>4} {B:>3} | {ours_t * 1e3:9.2f} | {torch_t * 1e3:9.2f} {ours_t / torch_t:10.2f} | "
               f"{floor_t * 1e3:9.2f} {floor_t / ours_t:10.2f} | {target}: {verdict}")
-    print("targets missed: " + ("; ".join(missed) if missed else "none"))
-    print()
-    for H, N, B in [(16, 50, 32), (64, 100, 32)]:
-        print(f"training 300 iterations at H={H}, N={N}, B={B}: {training_time(H, N, B):.2f} s")
-    print("load average afterwards: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":

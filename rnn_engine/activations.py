@@ -34,6 +34,15 @@ def _sigmoid(z, out=None):
     return np.divide(np.where(z >= 0, 1.0, e), 1.0 + e, out=out)
 
 
+def gate_sigmoid(a, out=None):
+    """The gates' sigmoid 1 / (1 + exp(-a)) in four in-place calls (a few ulp everywhere; exp(-a) overflows to
+    inf for a < -709, giving 0, so call it under np.errstate(over="ignore"))."""
+    out = np.negative(a, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=out)
+    return np.reciprocal(out, out=out)
+
+
 def _identity(a, out=None):
     if out is None:
         return a.copy()

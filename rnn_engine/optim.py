@@ -11,8 +11,8 @@ Clipping is a separate, visible step that reports the norm before it (Pascanu et
     by global norm   g <- g * c / ||g||   if ||g|| > c
     by value         g_i <- min(max(g_i, -c), c)
 
-Nothing is changed in place: every function returns new Params and a new OptState. Results are
-built with Params.unchecked, so a step that overflows returns non-finite numbers for the caller
+Nothing is changed in place: every function returns new params (of the input's type) and a new OptState. Results are
+built with unchecked, so a step that overflows returns non-finite numbers for the caller
 (the training loop) to detect instead of raising half-way.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_engine.checks import real_number, whole_number
-from rnn_engine.params import PARAM_NAMES, Params
+from rnn_engine.params import PARAM_NAMES, CellParams
 
 SCHEDULES = ("constant", "step", "exponential")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -51,16 +51,17 @@ def learning_rate(
 
 
 # helpers -----------------------------------------------------------------------------------
-def fieldwise(fn, *ps: Params) -> Params:
-    """Params(fn(p1, p2, ...)) field by field, like Params.map but allowing non-finite results."""
-    return Params.unchecked(*(fn(*(getattr(p, n) for p in ps)) for n in PARAM_NAMES))
+def fieldwise(fn, *ps: CellParams) -> CellParams:
+    """fn(p1, p2, ...) field by field, in the params type of p1 (any cell), like map but allowing non-finite
+    results."""
+    return type(ps[0]).unchecked(*(fn(*(getattr(p, n) for p in ps)) for n in PARAM_NAMES))
 
 
-def zeros_like(params: Params) -> Params:
+def zeros_like(params: CellParams) -> CellParams:
     return fieldwise(np.zeros_like, params)
 
 
-def global_norm(grads: Params) -> float:
+def global_norm(grads: CellParams) -> float:
     """||g|| = sqrt(sum over all entries of g^2), computed without overflow for finite g."""
     arrays = [v for _, v in grads.items()]
     with np.errstate(invalid="ignore", over="ignore"):
@@ -87,7 +88,7 @@ def _check_threshold(threshold) -> float:
 
 
 # clipping ----------------------------------------------------------------------------------
-def clip_by_global_norm(grads: Params, threshold: float) -> tuple[Params, float, bool]:
+def clip_by_global_norm(grads: CellParams, threshold: float) -> tuple[CellParams, float, bool]:
     """g * c / ||g|| if ||g|| > c, else g.  Returns (grads, ||g|| before clipping, clipped).
 
     A non-finite ||g|| has no direction to keep: the gradients come back unchanged, clipped=False.
@@ -100,7 +101,7 @@ def clip_by_global_norm(grads: Params, threshold: float) -> tuple[Params, float,
     return fieldwise(lambda g: g * factor, grads), norm, True
 
 
-def clip_by_value(grads: Params, threshold: float) -> tuple[Params, float, bool]:
+def clip_by_value(grads: CellParams, threshold: float) -> tuple[CellParams, float, bool]:
     """g_i clipped to [-c, c].  Returns (grads, max |g_i| before clipping, clipped)."""
     c = _check_threshold(threshold)
     with np.errstate(invalid="ignore"):
@@ -116,9 +117,9 @@ class OptState:
     """Optimiser memory: t = number of steps taken; velocity (momentum); m, v (adam)."""
 
     t: int = 0
-    velocity: Params | None = None  # v of heavy-ball momentum
-    m: Params | None = None  # adam's first-moment estimate
-    v: Params | None = None  # adam's second-moment estimate
+    velocity: CellParams | None = None  # v of heavy-ball momentum
+    m: CellParams | None = None  # adam's first-moment estimate
+    v: CellParams | None = None  # adam's second-moment estimate
     optimizer: str = "sgd"  # which optimiser this state belongs to
 
 
@@ -128,7 +129,7 @@ def _check_optimizer(optimizer: str) -> str:
     return optimizer
 
 
-def init_opt_state(params: Params, optimizer: str = "sgd") -> OptState:
+def init_opt_state(params: CellParams, optimizer: str = "sgd") -> OptState:
     """t = 0 and zero memories shaped like theta."""
     _check_optimizer(optimizer)
     if optimizer == "momentum":
@@ -138,8 +139,10 @@ def init_opt_state(params: Params, optimizer: str = "sgd") -> OptState:
     return OptState(t=0, optimizer=optimizer)
 
 
-def _check_step_inputs(params: Params, grads: Params, state: OptState, optimizer: str) -> None:
+def _check_step_inputs(params: CellParams, grads: CellParams, state: OptState, optimizer: str) -> None:
     _check_optimizer(optimizer)
+    if type(grads) is not type(params):
+        raise ValueError(f"grads must be of the params' type, {type(params).__name__}; got {type(grads).__name__}.")
     for name, p in params.items():
         g = getattr(grads, name)
         if g.shape != p.shape:
@@ -154,8 +157,8 @@ def _check_step_inputs(params: Params, grads: Params, state: OptState, optimizer
 
 
 def step(
-    params: Params,
-    grads: Params,
+    params: CellParams,
+    grads: CellParams,
     state: OptState,
     lr: float,
     optimizer: str = "sgd",
@@ -163,7 +166,7 @@ def step(
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
-) -> tuple[Params, OptState]:
+) -> tuple[CellParams, OptState]:
     """One update theta(t) -> theta(t+1) with learning rate lr = gamma(t); see the module docstring."""
     _check_step_inputs(params, grads, state, optimizer)
     lr = float(lr)

@@ -7,6 +7,11 @@ for how many steps? Time is the first axis, as in forward(): x[n] is x(n+1).
     adding        Hochreiter & Schmidhuber (1997), Exp. 4: add two marked values (lag >= N/2)
     first_symbol  report the first of N symbols at step N (lag N - 1)
     sine          predict a noisy sine one step ahead (a short memory suffices)
+    copy          copy memory (Arjovsky, Shah & Bengio 2016): recall S symbols after a lag of T steps
+    temporal_order  Hochreiter & Schmidhuber (1997), Exp. 6a: the order of two far-apart symbols, 4 classes
+
+constant_baseline(task, loss) is the loss of the best input-blind constant prediction, the line a
+network must get below to have learnt anything.
 
 Randomness is explicit: rng = np.random.default_rng(seed); the same arguments give the
 same arrays.
@@ -29,6 +34,8 @@ TASKS: dict[str, str] = {
     "adding": "Adding problem (Hochreiter & Schmidhuber 1997): sum the two marked values, report at the last step.",
     "first_symbol": "Remember the first symbol of the sequence and name it at the last step.",
     "sine": "Predict a noisy sine wave one step ahead, at every step.",
+    "copy": "Copy memory (Arjovsky et al. 2016): recall S symbols in order after a lag of T steps.",
+    "temporal_order": "Temporal order (Hochreiter & Schmidhuber 1997): which of X, Y came first and second.",
 }
 
 OPTIONS: dict[str, dict] = {  # allowed options and their defaults
@@ -36,6 +43,8 @@ OPTIONS: dict[str, dict] = {  # allowed options and their defaults
     "adding": {},
     "first_symbol": {"n_symbols": 4, "noise": 0.0, "lag": None},
     "sine": {"period": 20.0, "noise": 0.1},
+    "copy": {"n_symbols": 8, "n_recall": None},
+    "temporal_order": {},
 }
 
 
@@ -298,7 +307,118 @@ def _sine(N: int, M: int, rng, period, noise) -> Task:
     return Task("sine", x, target, "all", "linear", "mse", False, desc, None)
 
 
-_MAKERS = {"bird": _bird, "adding": _adding, "first_symbol": _first_symbol, "sine": _sine}
+def _copy(N: int, M: int, rng, n_symbols, n_recall) -> Task:
+    """The copy-memory task of Arjovsky, Shah & Bengio (2016), at N = T + 2S steps.
+
+    Inputs one-hot over A + 2 symbols (the A data symbols, then blank, then the delimiter): steps 1..S show
+    S symbols drawn uniformly from the A; steps S+1..S+T-1 are blank, step S+T is the delimiter, steps
+    S+T+1..N are blank again, while the network must output the S symbols in order. The lag from a symbol
+    to its recall is S + T steps. (The paper: A = 8, S = 10, its "T - 1 blanks and a delimiter" are our T.)
+
+    Targets (N, M, A), read out at every step with a softmax and cross-entropy: one-hot of the k-th symbol
+    at recall step S+T+k, and all zero at the other N - S steps, so that l_m = -1/(N M) sum t log y is
+    exactly zero there and sends no gradient (the loss is still the mean over all N M rows, as in the paper).
+    The best input-blind guess is uniform over the A symbols at the recall steps: cross-entropy
+    S ln(A) / (T + 2S) = S ln(A) / N, the paper's baseline (constant_baseline gives it for the sample drawn).
+    n_recall None: S = min(10, (N - 1) // 2).
+    """
+    A = whole_number(n_symbols, "option n_symbols", 2, 100, meaning="the alphabet A of symbols to copy")
+    if N < 3:
+        raise ValueError(f"the copy task needs N >= 3 steps (S symbols, a lag of T >= 1, S recall steps); got N = {N}.")
+    S = min(10, (N - 1) // 2) if n_recall is None else whole_number(
+        n_recall, "option n_recall", 1, (N - 1) // 2, meaning=f"symbols to remember, with N = {N} >= 2 n_recall + 1")
+    T = N - 2 * S
+    _check_size(N, M, A + 2)
+    k = rng.integers(0, A, (S, M))  # (S, M) the symbols
+    x = np.zeros((N, M, A + 2))  # (N, M, A+2)
+    x[np.arange(S)[:, None], np.arange(M)[None, :], k] = 1.0
+    x[S : N - S - 1, :, A] = 1.0  # blanks between
+    x[N - S - 1, :, A + 1] = 1.0  # the delimiter at step S + T
+    x[N - S :, :, A] = 1.0  # blanks while recalling
+    target = np.zeros((N, M, A))  # (N, M, A) no loss before the recall steps
+    target[np.arange(N - S, N)[:, None], np.arange(M)[None, :], k] = 1.0
+    desc = (f"Recall {S} symbols (of {A}) in order after a lag of {_steps(T)}: each must be remembered for "
+            f"{_steps(S + T)}; loss only at the last {_steps(S)}.")
+    return Task("copy", x, target, "all", "softmax", "ce", False, desc, None)
+
+
+def temporal_order_positions(N: int) -> tuple[int, int, int, int]:
+    """(lo1, hi1, lo2, hi2): the steps t1 in lo1..hi1 and t2 in lo2..hi2 (1-based) that carry X or Y,
+    the paper's [10, 20] and [50, 60] for N = 100, scaled to N and kept between B at step 1 and E at step N."""
+    lo1, hi1 = max(2, round(N / 10)), max(2, round(2 * N / 10))
+    hi2 = min(max(hi1 + 1, round(6 * N / 10)), N - 1)
+    lo2 = min(max(hi1 + 1, round(5 * N / 10)), hi2)
+    return lo1, hi1, lo2, hi2
+
+
+def _temporal_order(N: int, M: int, rng) -> Task:
+    """The temporal-order problem of Hochreiter & Schmidhuber (1997), experiment 6a, at fixed length N.
+
+    Inputs one-hot over 8 symbols a, b, c, d, X, Y, B, E: B at step 1, E at step N, X or Y at a step t1
+    and at a step t2 (temporal_order_positions: t1 in [N/10, 2N/10], t2 in [5N/10, 6N/10]), random a..d
+    everywhere else. Target at step N, four classes: XX, XY, YX, YY (the paper's Q, R, S, U). The first
+    must be remembered for N - t1 steps. Chance is 25 %; the constant baseline's cross-entropy ln 4.
+    """
+    if N < 4:
+        raise ValueError(f"the temporal-order task needs N >= 4 steps (B, X/Y, X/Y, E); got N = {N}.")
+    _check_size(N, M, 8)
+    lo1, hi1, lo2, hi2 = temporal_order_positions(N)
+    symbols = rng.integers(0, 4, (N, M))  # (N, M) a..d
+    t1 = rng.integers(lo1, hi1 + 1, M)  # (M,) 1-based steps
+    t2 = rng.integers(lo2, hi2 + 1, M)
+    which = rng.integers(0, 2, (2, M))  # (2, M) 0 = X, 1 = Y
+    rows = np.arange(M)
+    symbols[t1 - 1, rows] = 4 + which[0]
+    symbols[t2 - 1, rows] = 4 + which[1]
+    symbols[0], symbols[N - 1] = 6, 7  # B, E
+    x = np.eye(8)[symbols]  # (N, M, 8)
+    target = np.eye(4)[2 * which[0] + which[1]]  # (M, 4)
+    desc = (f"Tell the order of X and Y shown at steps {lo1}-{hi1} and {lo2}-{hi2} of {N} (four classes, chance "
+            f"25 %): the first must be remembered for at least {_steps(N - hi1)}.")
+    return Task("temporal_order", x, target, "last", "softmax", "ce", True, desc, ("XX", "XY", "YX", "YY"))
+
+
+_MAKERS = {"bird": _bird, "adding": _adding, "first_symbol": _first_symbol, "sine": _sine, "copy": _copy,
+           "temporal_order": _temporal_order}
+
+
+def constant_baseline(task: Task, loss: str | None = None, output: str | None = None,
+                      batch_size: int | None = None) -> float | None:
+    """The loss of the best input-blind constant prediction y = c at every read-out row (samples x steps
+    for readout "all"), with t-bar the mean target over those rows (K,):
+
+        mse  mean over outputs of Var(t_k)              sse  (batch_size x steps read out) x sum_k Var(t_k)
+        bce  sum_k H(t-bar_k), binary entropy            ce (softmax)  -sum_k t-bar_k log(t-bar_k / sum_j t-bar_j)
+
+    For ce the constant is the distribution t-bar / sum t-bar (rows whose target is all zero, such as the
+    copy task's, cost nothing whatever is predicted: its baseline is S ln(A) / N for uniform symbols); for
+    one-hot targets it is -sum t-bar log t-bar. None where no such constant exists (ce with a sigmoid
+    read-out). loss and output default to the task's; batch_size (for sse, the losses summed per batch)
+    defaults to all M samples.
+    """
+    if not isinstance(task, Task):
+        raise ValueError(f"task must be a Task from make_task; got {type(task).__name__}.")
+    loss = task.loss if loss is None else loss
+    output = task.output if output is None else output
+    if loss not in ("sse", "mse", "bce", "ce"):
+        raise ValueError(f"unknown loss {loss!r}; choose one of: sse, mse, bce, ce.")
+    t = task.target.reshape(-1, task.K)  # (rows, K)
+    tbar, var = t.mean(axis=0), t.var(axis=0)  # (K,)
+    if loss == "mse":
+        return float(var.mean())
+    if loss == "sse":
+        B = task.M if batch_size is None else min(whole_number(batch_size, "batch_size", 1), task.M)
+        return float(B * (task.N if task.readout == "all" else 1) * var.sum())
+    if loss == "bce":
+        p = np.clip(tbar, 1e-12, 1 - 1e-12)
+        return float(-np.sum(tbar * np.log(p) + (1 - tbar) * np.log(1 - p)))
+    if output != "softmax":
+        return None
+    total = tbar.sum()
+    if total == 0:
+        return 0.0
+    p = np.clip(tbar / total, 1e-12, 1.0)
+    return float(-np.sum(tbar * np.log(p)))
 
 
 # ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from rnn_engine.optim import (
     learning_rate,
     step,
 )
-from rnn_engine.params import PARAM_NAMES, Params
+from rnn_engine.params import PARAM_NAMES, CellParams, check_params
 
 CLIPS = ("none", "norm", "value")
 
@@ -163,7 +163,7 @@ def _take(data_t: np.ndarray, idx: np.ndarray, readout: str) -> np.ndarray:
 
 
 # evaluation --------------------------------------------------------------------------------
-def loss_value(params: Params, x, t, activation="tanh", output="sigmoid", loss="sse", readout="last") -> float:
+def loss_value(params: CellParams, x, t, activation="tanh", output="sigmoid", loss="sse", readout="last") -> float:
     """L(theta) on (x, t), forward only: x (N, B, D), t (B, K) or (N, B, K)."""
     check_loss(loss, output)
     trace = forward(params, x, activation, output)
@@ -249,7 +249,7 @@ class History:
 
 @dataclass(frozen=True, eq=False)
 class TrainResult:
-    params: Params  # final parameters (the last finite ones if the run exploded)
+    params: CellParams  # final parameters (the cell's type) (the last finite ones if the run exploded)
     history: History
     state: OptState  # pass back with these params to continue where this run stopped
 
@@ -269,7 +269,7 @@ class _Log:
                 self.rows[name].append(value)
 
 
-def _first_nonfinite(grads: Params) -> tuple[str, float]:
+def _first_nonfinite(grads: CellParams) -> tuple[str, float]:
     """(name, norm) of the first non-finite gradient, W_s first (the recurrent culprit)."""
     for name in ("W_s", *[n for n in PARAM_NAMES if n != "W_s"]):
         g = getattr(grads, name)
@@ -284,7 +284,7 @@ def _describe(x: float) -> str:
 
 # the loop ----------------------------------------------------------------------------------
 def train(
-    params: Params,
+    params: CellParams,
     data: Dataset,
     activation: str = "tanh",
     output: str = "sigmoid",
@@ -300,8 +300,7 @@ def train(
     val_loss, grad_norm}; returning False stops the run (stopped_by_callback=True).
     state = result.state continues a previous run (iteration numbers and schedules continue).
     """
-    if not isinstance(params, Params):
-        raise ValueError(f"params must be a Params; got {type(params).__name__}.")
+    check_params(params)
     if not isinstance(data, Dataset):
         raise ValueError(f"data must be a Dataset; got {type(data).__name__}.")
     if not isinstance(config, TrainConfig):

@@ -13,15 +13,22 @@ NS = (1, 2, 17, 1000)
 M = 24
 
 
+MIN_N = {"copy": 3, "temporal_order": 4}  # shorter sequences cannot hold the task
+
+
 def shapes(name, N, F=32, n_symbols=4):
-    D = {"bird": math.ceil(F / N), "adding": 2, "first_symbol": n_symbols, "sine": 1}[name]
-    K = {"bird": 1, "adding": 1, "first_symbol": n_symbols, "sine": 1}[name]
+    D = {"bird": math.ceil(F / N), "adding": 2, "first_symbol": n_symbols, "sine": 1, "copy": 10, "temporal_order": 8}[name]
+    K = {"bird": 1, "adding": 1, "first_symbol": n_symbols, "sine": 1, "copy": 8, "temporal_order": 4}[name]
     return D, K
 
 
 @pytest.mark.parametrize("name", list(TASKS))
 @pytest.mark.parametrize("N", NS)
 def test_shapes_and_metadata(name, N):
+    if N < MIN_N.get(name, 1):
+        with pytest.raises(ValueError, match=rf"needs N >= {MIN_N[name]} steps"):
+            make_task(name, N, M, seed=3)
+        return
     task = make_task(name, N, M, seed=3)
     assert isinstance(task, Task) and task.name == name
     D, K = shapes(name, N)
@@ -31,7 +38,7 @@ def test_shapes_and_metadata(name, N):
     assert (task.N, task.M, task.D, task.K) == (N, M, D, K)
     assert np.isfinite(task.x).all() and np.isfinite(task.target).all()
     assert task.description and task.description.endswith(".")
-    assert task.classification == (name in ("bird", "first_symbol"))
+    assert task.classification == (name in ("bird", "first_symbol", "temporal_order"))
     assert (task.class_names is not None) == task.classification
     assert not task.x.flags.writeable
 
@@ -188,7 +195,7 @@ def test_first_symbol_bad_lag(lag):
         make_task("first_symbol", 10, 5, lag=lag)
 
 
-@pytest.mark.parametrize("name", ["bird", "adding", "first_symbol", "sine"])
+@pytest.mark.parametrize("name", list(TASKS))
 def test_a_task_unpacks_into_x_and_target(name):
     task = make_task(name, 6, 8 if name != "bird" else None, seed=0)
     x, target = task
@@ -271,7 +278,7 @@ def test_split_bad_input():
 @pytest.mark.parametrize(
     "args, kwargs, field",
     [
-        (("copy", 5, 10), {}, "unknown task 'copy'"),
+        (("copying", 5, 10), {}, "unknown task 'copying'"),
         (("adding", 0, 10), {}, "N must be a whole number >= 1"),
         (("adding", 2.5, 10), {}, "N must be a whole number"),
         (("adding", 5.0, 10), {}, "N must be a whole number"),
