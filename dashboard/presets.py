@@ -77,7 +77,8 @@ def picker(current: Experiment | None) -> None:
     loaded = st.session_state.get(LOADED)
     if loaded not in presets or (current is not None and current != presets[loaded].experiment):
         loaded = st.session_state[LOADED] = None
-        st.session_state[CHOICE] = None  # the menu is made below, so this is still allowed
+    st.session_state[CHOICE] = loaded  # the menu is made below, so this is still allowed (its own state is lost
+    # when the page switches in the run that loaded the preset)
     st.selectbox("Load a demonstration", list(presets), index=None, key=CHOICE,
                  placeholder="Choose a preset…", format_func=lambda n: presets[n].title, on_change=_apply)
     if loaded:

@@ -187,6 +187,11 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in text.lower()).strip("-") or "figures"
 
 
+def count(n: int, word: str) -> str:
+    """'1 iteration', '2 iterations'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def csv_bytes(columns: dict) -> bytes:
     """CSV of equal-length columns (name -> sequence)."""
     names = list(columns)

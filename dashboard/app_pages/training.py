@@ -2,12 +2,15 @@
 
 A live run (live_run.LiveRun) sits in st.session_state: changing γ, the optimiser, clipping, the
 schedule or the batch size continues it from its current weights; changing anything else restarts it.
-Play is an st.fragment(run_every=...) that advances a chunk per tick and redraws only the charts.
+Play advances a chunk per frame at the end of the page, redrawing only the numbers and the curves; any click
+stops the frame loop at its next drawing (no timer: a late tick could undo a switch to another page).
 """
+import time
+
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, live_run, ui
+from dashboard import compute, diagnose, live_run, ui
 from dashboard.figures import training as figs
 
 RUN, PLAYING, LONG, ACTION, NOTE = "live_run", "live_playing", "live_long", "live_action", "live_note"
@@ -15,13 +18,23 @@ TICK = 0.35  # seconds between frames while playing
 PLAY_SECONDS = 0.2  # wall time one frame may spend training
 LONG_SECONDS = 0.3  # wall time between progress updates (and Stop checks) of a long run
 
+# The update the sidebar's optimiser makes: (what it is, its equation); the lecture's is plain SGD.
+UPDATES = {
+    "sgd": ("Minibatch SGD, the lecture's update: at every iteration t the network sees one batch, BPTT gives the "
+            "gradient ∇L, and the weights take a step against it.",
+            r"\theta(t+1) = \theta(t) - \gamma(t)\,\nabla L(t;\theta(t))"),
+    "momentum": ("Minibatch SGD with momentum: at every iteration t BPTT gives the gradient ∇L of one batch; the step "
+                 "is a velocity v that keeps a share μ of the previous steps.",
+                 r"v(t+1) = \mu\, v(t) - \gamma(t)\,\nabla L(t;\theta(t)),\qquad \theta(t+1) = \theta(t) + v(t+1)"),
+    "adam": ("Minibatch training with Adam (Kingma & Ba 2015): at every iteration t BPTT gives the gradient ∇L of one "
+             "batch; each weight's step is γ(t) times the running mean of its gradient over the root of the running "
+             "mean of its square, so every weight moves at about the same pace.",
+             r"\theta(t+1) = \theta(t) - \gamma(t)\,\frac{\hat m(t)}{\sqrt{\hat v(t)} + \epsilon},\quad "
+             r"m \leftarrow \beta_1 m + (1-\beta_1)\nabla L,\quad v \leftarrow \beta_2 v + (1-\beta_2)(\nabla L)^2"),
+}
 exp = ui.experiment()
-ui.header(
-    "Training",
-    "Minibatch SGD: at every iteration t the network sees one batch, BPTT gives the gradient ∇L, and the weights "
-    "take a step against it. Press Play to watch the loss fall (or blow up); change γ while it runs.",
-    r"\theta(t+1) = \theta(t) - \gamma(t)\,\nabla L(t;\theta(t))",
-)
+what, equation = UPDATES[exp.optimizer]
+ui.header("Training", what + " Press Play to watch the loss fall (or blow up); change γ while it runs.", equation)
 
 
 def _act(name: str) -> None:
@@ -85,11 +98,11 @@ cols[1].button("Pause", icon=":material/pause:", width="stretch", key="live_paus
                args=("pause",), disabled=not playing)
 cols[2].button(f"Step +{step}", icon=":material/skip_next:", width="stretch", key="live_step_btn", on_click=_act,
                args=("step",), disabled=playing or run.finished or long_run is not None,
-               help=f"{step} iterations, then stop (about 0.2 s of training for this network).")
+               help=f"{ui.count(step, 'iteration')}, then stop (about 0.2 s of training for this network).")
 cols[3].button("Reset", icon=":material/replay:", width="stretch", key="live_reset_btn", on_click=_act,
                args=("reset",), disabled=run.history is None and not playing,
                help="Back to the initial weights θ(0), iteration 0.")
-cols[4].button(f"Train {exp.iterations} iterations now", icon=":material/fast_forward:", width="stretch",
+cols[4].button(f"Train {ui.count(exp.iterations, 'iteration')} now", icon=":material/fast_forward:", width="stretch",
                key="live_long_btn", on_click=_act, args=("long",),
                disabled=playing or run.finished or long_run is not None,
                help="As fast as possible, with a progress bar and a Stop button. The number is the sidebar's "
@@ -152,14 +165,14 @@ def loss_sentence(h, baseline: float | None, summed: bool = False) -> str:
         k = min(20, loss.size // 5)
         which, first, last = f"training loss (mean of {k} iterations)", loss[:k].mean(), loss[-k:].mean()
     else:
-        return (f"Only {len(h.loss)} iterations so far: each point is one batch, so the curve is noisy; "
+        return (f"Only {ui.count(len(h.loss), 'iteration')} so far: each point is one batch, so the curve is noisy; "
                 "train a little longer to see a trend.")
     text = f"The {which} went from {_fmt(first)} at the start to {_fmt(last)} now"
     r = last / first if first > 0 else np.nan
     text += ("." if not np.isfinite(r) else
-             f" ({r:.0%} of its start: the network is learning)." if r < 0.8 else
-             f" ({r:.0%} of its start: it has barely moved)." if r <= 1.1 else
-             f" ({r:.0%} of its start: it went up; γ may be too large).")
+             f" ({diagnose.percent(r)} of its start: the network is learning)." if r < 0.8 else
+             f" ({diagnose.percent(r)} of its start: it has barely moved)." if r <= 1.1 else
+             f" ({diagnose.percent(r)} of its start: it went up; γ may be too large).")
     if baseline is not None and baseline > 0 and loss.size:
         if val.size and not summed:  # a mean over sequences: comparable with the per-sequence baseline
             which, now = "validation loss", val[-1]
@@ -206,17 +219,21 @@ def grad_sentence(h, exp) -> str:
     return text
 
 
-@st.fragment(run_every=TICK if playing else None)
-def live_view() -> None:
-    """Advance one chunk when playing, then draw the numbers and the curves (only this reruns per tick)."""
-    run = st.session_state[RUN]
-    if st.session_state.get(PLAYING):
-        with ui.plain_errors():
-            run = live_run.advance(run, live_run.chunk_size(run.settings), seconds=PLAY_SECONDS)
-        st.session_state[RUN] = run
-        if run.finished:  # stop the timer and re-enable the buttons
-            st.session_state[PLAYING] = False
-            st.rerun(scope="app")
+view_slot = st.empty()
+
+
+def live_view(frame: int | None = None) -> None:
+    """The numbers and the curves of the live run, into their slot; frame numbers the frames of Play (each
+    chart a key of its own, no download menu while it moves)."""
+    with view_slot.container():
+        _live_view(st.session_state[RUN], frame)
+
+
+def _chart(fig, name: str, frame: int | None) -> None:
+    ui.chart(fig, name, key=None if frame is None else f"{name}_frame{frame}", menu=frame is None)
+
+
+def _live_view(run, frame: int | None) -> None:
     h = run.history
     s = compute.setup(run.settings)
     m = st.columns(4)
@@ -230,7 +247,7 @@ def live_view() -> None:
     m[3].metric("status", status)
     if h is None:
         st.info("Iteration 0: nothing trained yet. Press **Play** to watch the network learn, **Step** for a few "
-                f"iterations, or **Train {run.settings.iterations} iterations now**.", icon=":material/info:")
+                f"iterations, or **Train {ui.count(run.settings.iterations, 'iteration')} now**.", icon=":material/info:")
         return
     if run.exploded:
         st.error(f"Training exploded at iteration {h.exploded_at}: {h.exploded_what}. The weights kept are the last "
@@ -244,23 +261,43 @@ def live_view() -> None:
     if s.loss == "sse":  # a sum over sequences: the validation set is larger than a batch
         B, M_val = min(run.settings.batch, s.train.x.shape[1]), s.val.x.shape[1]
         val_note = f"; sse summed over {M_val} sequences, training over a batch of {B}"
-    ui.chart(figs.loss_curves(h.iteration, h.loss, h.val_loss, compute.VALIDATE_EVERY, loss_name=s.loss,
-                              baseline=baseline, val_note=val_note, title=f"Loss during training ({s.loss})", **boom), "training-loss")
+    _chart(figs.loss_curves(h.iteration, h.loss, h.val_loss, compute.VALIDATE_EVERY, loss_name=s.loss,
+                            baseline=baseline, val_note=val_note, title=f"Loss during training ({s.loss})", **boom),
+           "training-loss", frame)
     st.caption(loss_sentence(h, baseline, summed=s.loss == "sse"))
     if h.accuracy is not None:
-        ui.chart(figs.accuracy_curves(h.iteration, h.accuracy, h.val_accuracy, compute.VALIDATE_EVERY, **boom),
-                 "training-accuracy")
+        _chart(figs.accuracy_curves(h.iteration, h.accuracy, h.val_accuracy, compute.VALIDATE_EVERY, **boom),
+               "training-accuracy", frame)
         acc = _last_finite(h.val_accuracy if h.val_accuracy is not None else h.accuracy)
         st.caption(f"Latest accuracy: {acc:.1%} of the validation sequences classified correctly.")
-    ui.chart(figs.grad_norm_curve(h.iteration, h.grad_norm, h.grad_norm_after_clip, h.clipped,
-                                  run.settings.clip, run.settings.clip_at, **boom), "training-grad-norm")
+    _chart(figs.grad_norm_curve(h.iteration, h.grad_norm, h.grad_norm_after_clip, h.clipped,
+                                run.settings.clip, run.settings.clip_at, **boom), "training-grad-norm", frame)
     st.caption(grad_sentence(h, run.settings))
 
 
 live_view()
 
-if run.history is not None:
+if run.history is not None or playing:
     if playing:
         st.caption("Pause to download the training history as CSV.")
     else:
         ui.csv_download("Download the training history (CSV)", run.history.to_frame_dict, "training_history.csv")
+
+# Play: a frame every TICK s, after the rest of the page (the link and the address written first). A click on
+# Pause, a setting or another page stops this run at its next drawing; the next run carries on from the run kept.
+if playing:
+    ui.finish_run()
+    frame = 0
+    while True:
+        started = time.monotonic()
+        with ui.plain_errors():
+            run = live_run.advance(st.session_state[RUN], live_run.chunk_size(exp), seconds=PLAY_SECONDS)
+        st.session_state[RUN] = run
+        if run.finished:  # exploded or at the limit: redraw the buttons, enabled again
+            st.session_state[PLAYING] = False
+            st.rerun()
+        frame += 1
+        live_view(frame)
+        if not st.context.headers:  # no browser (AppTest, the headless export): one frame, nothing would stop more
+            break
+        time.sleep(max(0.0, TICK - (time.monotonic() - started)))

@@ -86,7 +86,7 @@ def dphi_distribution(dphi: np.ndarray, kappa: float, theme: str = "screen",
     if N <= BOX_MAX_N:
         fig.add_trace(go.Box(
             x=n, q1=q[2], median=q[3], q3=q[4], lowerfence=q[0], upperfence=q[6], name="φ′(a(n))",
-            marker_color=th.OKABE_ITO[0], boxpoints=False,
+            marker_color=th.OKABE_ITO[0], boxpoints=False, showlegend=False,
             hovertemplate="n = %{x}<br>min %{lowerfence:.3f} · q1 %{q1:.3f} · median %{median:.3f} · "
                           "q3 %{q3:.3f} · max %{upperfence:.3f}<extra></extra>",
         ))
@@ -102,11 +102,11 @@ def dphi_distribution(dphi: np.ndarray, kappa: float, theme: str = "screen",
             hovertemplate="n = %{x}<br>median φ′ = %{y:.3f}<br>10–90 %: %{customdata[0]:.3f} – "
                           "%{customdata[1]:.3f}<extra></extra>",
         ))
-    fig.add_hline(y=kappa, line=dict(color=th.OKABE_ITO[3], dash="dash", width=th.line_width(theme)),
-                  annotation_text=f"κ = max φ′ = {kappa:g}", annotation_position="top left")
+    line = dict(color=th.OKABE_ITO[3], dash="dash", width=th.line_width(theme))
+    fig.add_hline(y=kappa, line=line)  # named in the legend: a label on the line would sit on the first box
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, name=f"κ = max φ′ = {kappa:g}"))
     fig.update_yaxes(range=[0, kappa * 1.15])
-    fig.update_layout(showlegend=N > BOX_MAX_N,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
     return finish(fig, title, "time step n", "φ′(a(n))  (over units and batch)", theme)
 
 
