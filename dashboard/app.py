@@ -18,7 +18,9 @@ from dashboard import address, presets, sidebar, ui  # noqa: E402
 from dashboard.config import FIELDS, VERSION_KEY, Experiment, to_query  # noqa: E402
 from dashboard.seed import SIDEBAR_USES  # noqa: E402
 
-st.set_page_config(page_title="RNN Gradient Lab", page_icon=":material/replay:", layout="wide")
+# A local icon: a material-symbol icon is fetched from Google's font server, and a lecture hall may be offline.
+ICON = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
+st.set_page_config(page_title="RNN Gradient Lab", page_icon=str(ICON), layout="wide")
 
 
 def _open_the_graph() -> None:

@@ -312,6 +312,40 @@ def fit_text(fig: go.Figure, width: int, height: int, theme: str) -> go.Figure:
     return fig
 
 
+# On screen in a dark browser theme: the figure's colours for a dark page (exports keep the light looks).
+DARK_BACKGROUND = "rgba(0,0,0,0)"  # the page's own background shows through
+DARK = {INK: "#e6e6e6", GRID: "#30343c", "#333333": "#d0d0d0", "#555555": "#b4b4b4", "#666666": "#a8a8a8",
+        "#bbbbbb": "#555a64", "white": DARK_BACKGROUND, "rgba(255,255,255,0.85)": "rgba(30,30,30,0.85)"}
+
+
+def on_dark(fig: go.Figure) -> go.Figure:
+    """A copy of fig for a dark page: light ink, dark background and grid. Node discs drawn with text inside
+    (the unfolded graph's) keep their light fill and dark text."""
+    d = copy.deepcopy(fig.to_plotly_json())
+    layout = _recolour(d.get("layout", {}))  # its template too: the axes' ink and grid come from there
+    layout.update(paper_bgcolor=DARK_BACKGROUND, plot_bgcolor=DARK_BACKGROUND)
+    layout.setdefault("font", {})["color"] = DARK[INK]
+    for trace in d.get("data", []):
+        marker = trace.get("marker") or {}
+        on_disc = "text" in (trace.get("mode") or "") and marker.get("color") is not None
+        fill, text = marker.get("color"), (trace.get("textfont") or {}).get("color", INK)
+        trace.update(_recolour(trace))
+        if on_disc:  # the discs keep their fill, and their text its (dark) colour
+            trace["marker"]["color"] = fill
+            trace.setdefault("textfont", {})["color"] = text
+    return go.Figure({"data": d.get("data", []), "layout": layout})
+
+
+def _recolour(obj):
+    if isinstance(obj, dict):
+        return {k: _recolour(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_recolour(v) for v in obj]
+    if isinstance(obj, str):
+        return DARK.get(obj, obj)
+    return obj
+
+
 def plotly_config(filename: str = "rnn-gradient-lab") -> dict:
     """st.plotly_chart config: the camera button downloads a slide-sized PNG (1920x1080)."""
     w, h = SLIDE_SIZE

@@ -35,12 +35,23 @@ ZIP_FORMATS = {"PNG": "png", "PNG 2×": "png2x", "SVG": "svg", "PDF": "pdf"}
 PROJECTOR_CSS = """<style>
 html { font-size: 20px; }
 [data-testid="stMetricValue"] { font-size: 2.4rem; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem; color: #222; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem; }
 </style>"""
+PROJECTOR_LIGHT_CSS = """<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #222; }
+</style>"""  # near-black captions read better on a washed-out projector (not in the dark theme)
 
 
 def experiment() -> Experiment:
     return st.session_state.get("experiment") or Experiment()
+
+
+def dark() -> bool:
+    """The browser shows Streamlit's dark theme (charts on screen follow it; exports keep the light looks)."""
+    try:
+        return st.context.theme.type == "dark"
+    except Exception:  # noqa: BLE001 (no browser: AppTest, the headless export)
+        return False
 
 
 def theme() -> str:
@@ -66,7 +77,7 @@ def start_page() -> None:
                   help="Large type and thick lines for a lecture hall, in every chart and in the app's text. "
                        "Downloaded figures always use this look, at slide size.")
     if st.session_state.get(PROJECTOR_KEY):
-        st.html(PROJECTOR_CSS)
+        st.html(PROJECTOR_CSS + ("" if dark() else PROJECTOR_LIGHT_CSS))
 
 
 def parse_bool(raw: str) -> bool:
@@ -124,6 +135,8 @@ def chart(fig: go.Figure, name: str, key: str | None = None, menu: bool = True) 
     if look == "projector":  # big type on a page narrower than a slide: shrink or wrap long titles
         shown = th.fit_text(go.Figure(fig), PROJECTOR_CHART_WIDTH // 2 ** _columns_around(),
                             fig.layout.height or height, look)
+    if dark():
+        shown = th.on_dark(shown)
     st.plotly_chart(shown, width="stretch", height=height, config=th.plotly_config(name), key=key,
                     theme=None)  # theme=None: our template, not Streamlit's
     st.session_state.setdefault(FIGURES_KEY, {})[name] = fig

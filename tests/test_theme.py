@@ -86,3 +86,20 @@ def test_projector_has_no_hairlines_and_leaves_the_screen_look_alone():
         th.apply(fig, theme)  # idempotent: export re-applies the look
         expected = th.line_width("projector") / 2 if theme == "projector" else 1
         assert fig.data[0].line.width == expected and fig.layout.shapes[0].line.width == expected
+
+
+def test_on_a_dark_page_the_ink_is_light_and_the_graph_s_discs_keep_their_dark_text():
+    import numpy as np
+
+    from dashboard.figures import gradients, graph
+
+    fig = gradients.decay_curve(np.array([1e-3, 1e-2, 1.0]), None)
+    dark = th.on_dark(fig)
+    assert dark.layout.paper_bgcolor == dark.layout.plot_bgcolor == "rgba(0,0,0,0)"
+    assert dark.layout.font.color == th.DARK[th.INK] and dark.layout.template.layout.xaxis.gridcolor == th.DARK[th.GRID]
+    assert fig.layout.paper_bgcolor is None and th.theme_of(fig) == "screen", "the figure itself (exports) is unchanged"
+    N = 3
+    g = graph.EdgeGradients(recurrent=np.ones(N), preact=np.ones(N), input=np.ones(N), state=np.ones(N),
+                            readout=np.array([np.nan, np.nan, 1.0]), s0=1.0, loss=0.5)
+    nodes = next(t for t in th.on_dark(graph.unfolded(g, 1)).data if t.name == "nodes")
+    assert "white" in list(nodes.marker.color) and nodes.textfont.color == th.INK
