@@ -58,8 +58,8 @@ def setup(exp: Experiment) -> Setup:
     task = make_task(exp.task, exp.N, N_SAMPLES, seed=exp.seed)
     tr, va = split_task(task, val_fraction=0.25, seed=exp.seed)
     D, K = task.x.shape[2], _K(task)
-    params = init_params(D, exp.H, K, scheme=exp.init, scale=exp.scale,
-                         spectral_radius=exp.radius or None, seed=exp.seed)
+    params = init_params(D, exp.H, K, scheme=exp.init, scale=exp.scale, spectral_radius=exp.radius or None,
+                         seed=exp.seed, cell=exp.cell, gate_bias=None if exp.cell == "elman" else exp.gate_bias)
     params = apply_weights(params, exp.weights)
     output, loss = resolve(exp, task)
     return Setup(tr, va, params, output, loss)

@@ -24,6 +24,8 @@ SCALES = (0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0)
 RADII = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0, 1.05, 1.1, 1.25, 1.5, 2.0, 3.0)  # 0 = as drawn
 CLIP_THRESHOLDS = (0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+CELLS = {"elman": "RNN (Elman)", "lstm": "LSTM", "gru": "GRU"}
+GATE_BIASES = (-5.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 5.0)
 # Links carry v=2 since the defaults changed (N 30 -> 10, SGD at 0.1 -> Adam at 0.01, so that the default
 # Training page shows a network that learns). A link without v was made before: its missing fields keep
 # their old defaults, so a link pasted into last year's slides still opens the same experiment.
@@ -44,10 +46,15 @@ class Spec:
     hi: int | None = None
     help: str = ""
     labels: tuple = ()  # (value, text) pairs where the widget shows (and the URL holds) a text
+    shown: tuple = ()  # (value, text) pairs the widget shows while the URL keeps the value itself (cell=lstm)
 
     def text(self, value) -> str:
-        """What the widget shows for value; a bound widget writes exactly this into the URL."""
+        """What the URL holds for value (and the widget shows, unless `shown` says otherwise)."""
         return dict(self.labels).get(value, str(value))
+
+    def display(self, value) -> str:
+        """What the widget shows for value."""
+        return dict(self.shown).get(value, self.text(value))
 
     def parse(self, raw: str, default):
         """The value a URL string stands for (its text, or the plain value), or ValueError."""
@@ -102,6 +109,13 @@ class Experiment:
     task: str = _f("adding", Spec("Task", tuple(TASK_LABELS), help="What the network must learn.", labels=tuple(TASK_LABELS.items())))
     N: int = _f(10, Spec("Sequence length N", lo=1, hi=1000, help="Steps the graph is unfolded over."))
     H: int = _f(16, Spec("Hidden size H", HIDDEN_SIZES, help="Size of the state s(n)."))
+    cell: str = _f("elman", Spec("Cell", tuple(CELLS), shown=tuple(CELLS.items()),
+                                 help="The plain (Elman) RNN, or a gated cell that keeps its gradient: the LSTM "
+                                      "(gates i, f, g, o) or the GRU (gates r, z, g)."))
+    gate_bias: float = _f(1.0, Spec("Gate bias (LSTM forget gate, GRU update gate)", GATE_BIASES,
+                                    help="The bias of the gate that keeps the memory: the LSTM's forget gate f, the "
+                                         "GRU's update gate z. +1 (Gers et al. 2000; Jozefowicz et al. 2015) starts "
+                                         "them mostly open; −3 makes the LSTM forget again."))
     activation: str = _f("tanh", Spec("Activation φ", tuple(ACTIVATIONS), help="s(n) = φ(a(n))."))
     output: str = _f("auto", Spec("Read-out g", ("auto",) + OUTPUTS, help="y(n) = g(W_y s(n) + b_y); auto = the task's natural one."))
     loss: str = _f("auto", Spec("Loss", ("auto",) + LOSSES, help="sse is the seed's sum of squared errors."))

@@ -13,7 +13,7 @@ from dashboard import address, presets
 from dashboard.config import DEFAULT, FIELDS, Experiment, from_query, spec, to_query
 
 GROUPS = {
-    "Task and network": ("task", "N", "H", "activation", "output", "loss"),
+    "Task and network": ("task", "N", "H", "cell", "gate_bias", "activation", "output", "loss"),
     "Initial weights": ("init", "scale", "radius", "seed"),
     "Training": ("lr", "schedule", "optimizer", "clip", "clip_at", "truncate", "batch", "iterations"),
 }
@@ -44,9 +44,9 @@ def _widget(name: str, used: bool = True):
     common = dict(key=name, help=sp.help or None, disabled=not used)
     # format_func is spec.text: what the widget shows is what the URL holds, as to_query writes it
     if sp.options and all(isinstance(o, str) for o in sp.options):
-        return st.selectbox(sp.label, sp.options, format_func=sp.text, index=sp.options.index(default), **common)
+        return st.selectbox(sp.label, sp.options, format_func=sp.display, index=sp.options.index(default), **common)
     if sp.options:
-        return st.select_slider(sp.label, sp.options, format_func=sp.text, value=default, **common)
+        return st.select_slider(sp.label, sp.options, format_func=sp.display, value=default, **common)
     if name in SLIDERS:
         return _slider_with_entry(name, sp, default, common)
     return st.number_input(sp.label, sp.lo, sp.hi, step=1, value=default, **common)
@@ -90,6 +90,9 @@ def experiment_controls(uses: tuple[str, ...] | None = None):
         for group, names in GROUPS.items():
             with st.expander(group, expanded=group != "Training" or bool(uses and set(uses) & set(names))):
                 for name in names:
+                    if name == "gate_bias" and values.get("cell") == "elman":  # a gated cell's setting only
+                        values[name] = st.session_state.get(name, DEFAULT.gate_bias)
+                        continue
                     values[name] = _widget(name, uses is None or name in uses)
         values["weights"] = edited_weights()
         exp = Experiment(**values)
