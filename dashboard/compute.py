@@ -160,12 +160,14 @@ def last_term_gradients(exp: Experiment) -> np.ndarray:
 
 
 def median_slope(exp: Experiment, params: Params) -> float:
-    """The median of φ′(a(n)) over the steps, the batch and the units, with these weights."""
+    """The median of φ′(a(n)) over the steps, the batch and the units, with these weights (for a gated cell of its
+    candidate, φ′(a_g(n)) with g = φ(a_g))."""
     s = setup(exp)
     x, _ = batch(s.train, exp.batch)
     trace = forward(params, x, exp.activation, s.output)
+    phi_of_a = trace.s[1:] if exp.cell == "elman" else trace.gate("g")  # (N, B, H)
     with np.errstate(invalid="ignore"):
-        return float(np.nanmedian(get_activation(exp.activation).dphi(trace.a, trace.s[1:])))
+        return float(np.nanmedian(get_activation(exp.activation).dphi(trace.a, phi_of_a)))
 
 
 def train_config(exp: Experiment, iterations: int | None = None) -> TrainConfig:

@@ -22,7 +22,9 @@ def reach(exp: Experiment) -> float:
 
 
 def rate(exp: Experiment) -> float:
-    """κ·σ_max(W_s) at θ(0): the most one step back can multiply the gradient's norm by."""
+    """κ·σ_max(W_s) at θ(0): the most one step back can multiply the gradient's norm by (the Elman cell's)."""
+    if exp.cell != "elman":
+        raise ValueError("κ·σ_max(W_s) bounds the Elman cell only; a gated cell has no such bound.")
     return get_activation(exp.activation).kappa * float(singular_values(compute.setup(exp).params.W_s)[0])
 
 

@@ -6,7 +6,7 @@ comparison; the one-click pairs set A's sidebar field and B's value together.
 import numpy as np
 import streamlit as st
 
-from dashboard import address, compute, ui
+from dashboard import address, compute, diagnose, ui
 from dashboard.config import HIDDEN_SIZES, LEARNING_RATES, RADII, SCALES, spec
 from dashboard.figures import compare as figs
 from dashboard.figures import gradients as gfigs
@@ -24,10 +24,11 @@ VARY = {
     "clip": spec("clip").options,
     "truncate": (0, 1, 2, 5, 10, 20, 50),
     "lr": LEARNING_RATES,
+    "cell": spec("cell").options,
 }
 VARY_HELP = ("activation = φ, N = sequence length, H = hidden size, init / scale / radius = initialisation of W_s "
              "(radius 0 = as drawn), clip = gradient clipping, truncate = truncated BPTT (0 = full), "
-             "lr = learning rate γ.")
+             "lr = learning rate γ, cell = RNN, LSTM or GRU.")
 NONE = "nothing else"
 # one-click pairs: (A's sidebar fields, B's changes)
 PAIRS = {
@@ -55,7 +56,7 @@ def contrast(a, field: str):
     """A value of `field` for B that differs from A's value a (the natural thing to compare against)."""
     preferred = {"activation": ("sigmoid", "tanh"), "N": (100, 10), "H": (64, 16), "init": ("normal", "orthogonal"),
                  "scale": (0.5, 1.0), "radius": (1.25, 0.9), "clip": ("norm", "none"), "truncate": (5, 0),
-                 "lr": (0.01, 0.1)}[field]
+                 "lr": (0.01, 0.1), "cell": ("lstm", "elman")}[field]
     return preferred[0] if a != preferred[0] else preferred[1]
 
 
@@ -178,7 +179,7 @@ if exp.weights and WEIGHT_FIELDS & set(b_changes):
 
 
 def label(e) -> str:
-    return ", ".join(f"{k} = {getattr(e, k)}" for k in b_changes)
+    return ", ".join(f"{k} = {spec(k).display(getattr(e, k))}" for k in b_changes)
 
 
 label_a, label_b = label(exp), label(exp_b)
@@ -208,7 +209,10 @@ ha, hb = ta.history, tb.history
 
 
 def rate(s, e) -> float:
-    """κ σ_max(W_s): the most one step back can multiply the gradient by."""
+    """κ σ_max(W_s): the most one step back can multiply the gradient by (the Elman cell's; NaN for a gated cell,
+    whose direct term no spectral norm of W_s caps)."""
+    if e.cell != "elman":
+        return float("nan")
     return get_activation(e.activation).kappa * float(singular_values(s.params.W_s)[0])
 
 
@@ -289,7 +293,8 @@ table = {
 }
 for n, lab in (("A", label_a), ("B", label_b)):
     v = nums[n]
-    table[n] = [lab, f"{v['rate']:.3f}", fmt(v["reach"], ".2e"), fmt(v["val"], ".4g"), fmt(v["loss"], ".4g"),
+    table[n] = [lab, f"{v['rate']:.3f}" if np.isfinite(v["rate"]) else "— (gated cell: no such bound)",
+                fmt(v["reach"], ".2e"), fmt(v["val"], ".4g"), fmt(v["loss"], ".4g"),
                 "no" if v["boom"] is None else f"{v['boom']} ({v['what']})",
                 f"{v['clipped']} of {v['T']}" if v["clip"] != "none" else "clipping off"]
 st.dataframe(table, hide_index=True, width="stretch")
@@ -298,9 +303,14 @@ with st.container(border=True):
 
 st.subheader("Gradient reaching back in time, at the initial weights θ(0)")
 ui.chart(figs.decay_overlay(ra.state_grad_norms, rb.state_grad_norms, label_a, label_b, ui.theme()), "compare-decay")
-st.caption(f"One step back multiplies the gradient by at most κ·σ_max(W_s) = {nums['A']['rate']:.3f} in A and "
-           f"{nums['B']['rate']:.3f} in B. At step 1, A keeps {nums['A']['reach']:.1e} of the gradient at step N, "
-           f"B keeps {nums['B']['reach']:.1e}.")
+bounds = [f"{n}: κ·σ_max(W_s) = {nums[n]['rate']:.3f}" for n in ("A", "B") if np.isfinite(nums[n]["rate"])]
+st.caption((f"One step back multiplies the gradient by at most κ·σ_max(W_s) ({'; '.join(bounds)}); a gated cell has no "
+            "such bound (its direct term diag(f) or diag(z) passes the gradient on). " if bounds and len(bounds) < 2 else
+            f"One step back multiplies the gradient by at most {' and '.join(bounds)}. " if bounds else
+            "Both cells are gated: no bound κ·σ_max(W_s) applies (the direct term diag(f) or diag(z) passes the "
+            "gradient on). ")
+           + f"At step 1, A keeps {diagnose.number(nums['A']['reach'], '.1e')} of the gradient at step N, "
+             f"B keeps {diagnose.number(nums['B']['reach'], '.1e')}.")
 
 st.subheader("The same during training (same colour scale)")
 zrange = figs.shared_log_range(ha.state_grad_norms, hb.state_grad_norms)

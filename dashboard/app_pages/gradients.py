@@ -14,24 +14,36 @@ HEATMAP_SLICE = 0.1  # s of training between two drawings (a click may wait this
 HEATMAP_REDRAW = 1.0  # s between two partial heatmaps while it fills in (a big one is megabytes to parse and paint)
 RUN = "_heatmap_run"  # the heatmap's training so far (heatmap_run.TrainingSoFar), kept across reruns
 
+# What carries the gradient back one step, cell by cell: (the words, the equation).
+WAY_BACK = {
+    "elman": ("If it falls off as n moves away from N, early steps barely learn: the gradient vanishes.",
+              r"\frac{\partial L}{\partial s(n)} = W_s^\top \delta(n+1) + \frac{\partial \ell_n}{\partial s(n)},\quad "
+              r"\delta(n) = \varphi'(a(n)) \odot \frac{\partial L}{\partial s(n)},\quad "
+              r"\Big\|\frac{\partial s(N)}{\partial s(n)}\Big\| \le (\kappa\,\sigma_{\max}(W_s))^{N-n}"),
+    "lstm": ("In the LSTM the cell state c(n) carries the gradient back through the forget gate alone: where f ≈ 1 "
+             "it arrives undiminished (the constant error carousel).",
+             r"\frac{\partial L}{\partial c(n-1)} = f(n) \odot \frac{\partial L}{\partial c(n)} + \dots,\quad "
+             r"c(n) = f(n) \odot c(n-1) + i(n) \odot g(n),\quad s(n) = o(n) \odot \varphi(c(n))"),
+    "gru": ("In the GRU the update gate z(n) passes s(n−1) straight on: where z ≈ 1 the gradient arrives undiminished.",
+            r"\frac{\partial L}{\partial s(n-1)} = z(n) \odot \frac{\partial L}{\partial s(n)} + \dots,\quad "
+            r"s(n) = (1 - z(n)) \odot g(n) + z(n) \odot s(n-1)"),
+}
+GATE = {"lstm": ("f", "forget gate"), "gru": ("z", "update gate")}  # the gate that keeps the memory
+
 exp = ui.experiment()
-ui.header(
-    "Gradients through time",
-    "Each point is the size of the gradient that reaches the state s(n) from the loss. "
-    "If it falls off as n moves away from N, early steps barely learn: the gradient vanishes.",
-    r"\frac{\partial L}{\partial s(n)} = W_s^\top \delta(n+1) + \frac{\partial \ell_n}{\partial s(n)},\quad "
-    r"\delta(n) = \varphi'(a(n)) \odot \frac{\partial L}{\partial s(n)},\quad "
-    r"\Big\|\frac{\partial s(N)}{\partial s(n)}\Big\| \le (\kappa\,\sigma_{\max}(W_s))^{N-n}",
-)
+words, equation = WAY_BACK[exp.cell]
+ui.header("Gradients through time",
+          "Each point is the size of the gradient that reaches the state s(n) from the loss. " + words, equation)
 
 with ui.plain_errors():
     s = compute.setup(exp)
     trace, res = compute.gradients(exp)
 log = res.log
-kappa = get_activation(exp.activation).kappa
-sigma = float(singular_values(s.params.W_s)[0])
-rate = kappa * sigma
 N = exp.N
+gated = exp.cell != "elman"
+kappa = get_activation(exp.activation).kappa
+sigma = float(singular_values(s.params.W_s)[0]) if not gated else float("nan")
+rate = kappa * sigma  # the Pascanu bound's factor per step: the Elman cell's only
 every_step = s.train.readout == "all"
 last_term = compute.last_term_gradients(exp) if every_step else None  # (N,) ||dl_N/ds(n)||
 decay = res.state_grad_norms if last_term is None else last_term  # one loss term's way back: what the bound holds
@@ -55,8 +67,15 @@ c3.metric("ℓ(N)'s share reaching step 1" if every_step else "reaches step 1 as
           help="‖∂ℓ_N/∂s(1)‖ / ‖∂ℓ_N/∂s(N)‖: how much of the last loss term's gradient reaches step 1 (with a loss at "
                "every step, ‖∂L/∂s(1)‖ also holds the fresh gradient of ℓ(1), ℓ(2), …)." if every_step else
                "‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖")
-c4.metric("κ·σ_max(W_s) per step", f"{rate:.3f}", help=f"κ = {kappa:g} = max φ′ for {exp.activation}, σ_max(W_s) = "
-          f"{sigma:.3f}. Below 1: guaranteed to vanish.")
+if gated:
+    gate, gate_name = GATE[exp.cell]
+    stats = log.gate_stats[gate]  # (N, 3) mean, 10th, 90th percentile over units and batch
+    c4.metric(f"mean {gate_name} {gate}", f"{float(np.mean(stats[:, 0])):.2f}",
+              help=f"The {gate_name}'s mean over the steps, units and batch at θ(0) (its bias starts at "
+                   f"{exp.gate_bias:g}). Near 1 the memory, and its gradient, pass on unchanged.")
+else:
+    c4.metric("κ·σ_max(W_s) per step", f"{rate:.3f}", help=f"κ = {kappa:g} = max φ′ for {exp.activation}, σ_max(W_s) "
+              f"= {sigma:.3f}. Below 1: guaranteed to vanish.")
 
 if problem is not None:
     st.error(problem.message, icon=":material/block:" if problem.kind == "zero" else ":material/error:")
@@ -64,14 +83,23 @@ if problem is not None:
         st.button(problem.fix.label, on_click=apply_fix, args=(problem.fix.field, problem.fix.value),
                   icon=":material/build:", key="gradients_fix")
 else:
-    ui.chart(figs.decay_curve(res.state_grad_norms, bound if not exp.truncate else None, ui.theme(),
-                              last_term=last_term), "gradient-decay")
+    ui.chart(figs.decay_curve(res.state_grad_norms, bound if not (exp.truncate or gated) else None, ui.theme(),
+                              last_term=last_term, cell_grad=log.cell_grad), "gradient-decay")
     zeros = int(np.sum(res.state_grad_norms == 0))
     notes = []
     if exp.truncate and exp.truncate < N:
         notes.append(f"BPTT is truncated at k = {exp.truncate}: "
                      + (f"the first {zeros} steps receive exactly 0 (the triangles on the 0 line), " if zeros else "")
                      + "no loss term sends gradient further back than k steps, so no bound is drawn.")
+    elif gated:
+        gate, gate_name = GATE[exp.cell]
+        notes.append(f"No bound is drawn: (κ σ_max(W_s))^(N−n) holds for the Elman cell, whose one way back is "
+                     f"diag(φ′(a(n))) W_s; the {exp.cell.upper()}'s way back adds the direct term diag({gate}(n)), "
+                     f"which no spectral norm of W_s caps. With the {gate_name}s at a mean of "
+                     f"{float(np.mean(log.gate_stats[gate][:, 0])):.2f}, step 1 receives "
+                     f"{diagnose.number(ratio, '.1e')} of the gradient at step N."
+                     + (" The dotted curve is the cell state's ‖∂L/∂c(n)‖: the carousel." if exp.cell == "lstm"
+                        else ""))
     elif rate < 1:
         below = bool(np.all(decay <= bound * (1 + 1e-9)))
         notes.append(f"Every step back multiplies the gradient by at most {rate:.3f}, so after {N - 1} steps at most "

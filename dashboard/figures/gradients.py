@@ -9,12 +9,14 @@ from dashboard.figures.common import finish, log_safe, steps, zero_markers
 
 
 def decay_curve(state_grad: np.ndarray, bound: np.ndarray | None, theme: str = "screen",
-                title: str = "How far back does the gradient reach?", last_term: np.ndarray | None = None) -> go.Figure:
+                title: str = "How far back does the gradient reach?", last_term: np.ndarray | None = None,
+                cell_grad: np.ndarray | None = None) -> go.Figure:
     """||dL/ds(n)|| against n (log axis), with a bound ||dL/ds(N)|| (κ σ_max(W_s))^(N−n) overlaid; exact zeros
     marked on the axis's 0 line.
 
     state_grad: (N,) entry n-1 = ||dL/ds(n)||;  bound: (N,) the same indexing, or None;  last_term: (N,)
-    ||dl_N/ds(n)||, the last loss term's share alone, when every step has a loss term (the bound is then its bound).
+    ||dl_N/ds(n)||, the last loss term's share alone, when every step has a loss term (the bound is then its bound);
+    cell_grad: (N,) the LSTM's ||dL/dc(n)||, its cell state's gradient.
     """
     N = len(state_grad)
     n = steps(N)
@@ -31,6 +33,12 @@ def decay_curve(state_grad: np.ndarray, bound: np.ndarray | None, theme: str = "
             line=dict(color=th.OKABE_ITO[2]), hovertemplate="n = %{x}<br>‖∂ℓ_N/∂s(n)‖ = %{y:.3e}<extra></extra>",
         ))
         curves.append((last_term, "‖∂ℓ_N/∂s(n)‖", th.OKABE_ITO[2]))
+    if cell_grad is not None:
+        fig.add_trace(go.Scatter(
+            x=n, y=log_safe(cell_grad), name="cell state ‖∂L/∂c(n)‖", mode=mode,
+            line=dict(color=th.OKABE_ITO[4], dash="dot"), hovertemplate="n = %{x}<br>‖∂L/∂c(n)‖ = %{y:.3e}<extra></extra>",
+        ))
+        curves.append((cell_grad, "‖∂L/∂c(n)‖", th.OKABE_ITO[4]))
     if bound is not None:
         top = "‖∂ℓ_N/∂s(N)‖" if last_term is not None else "‖∂L/∂s(N)‖"
         fig.add_trace(go.Scatter(

@@ -42,7 +42,7 @@ def press_until(page, key: str, expected: str) -> None:
 
 
 def test_graph_step_slider_moves_the_highlight(page, app_url, artifacts):
-    page.goto(f"{app_url}/")  # the graph is the default page (at the time of writing /graph shows "Page not found")
+    page.goto(f"{app_url}/?N=30&v=2")  # the root opens the graph page
     wait_for_app(page)
     assert selected_tick(page) == "1"
     page.screenshot(path=str(artifacts / "graph_N30.png"), full_page=True)

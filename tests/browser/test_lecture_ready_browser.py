@@ -33,8 +33,19 @@ def differences(a: Experiment, b: Experiment) -> dict:
             if getattr(a, f.name) != getattr(b, f.name)}
 
 
+# The address and the link, read at rest once they agree (the link box and the address are written by the same
+# step after the page; a read between the two would see one already new): null until then, so the wait goes on.
+AGREED_JS = f"""() => {{
+    const s = ({ADDRESS_AND_LINK_JS})();
+    return s.link && new URL(s.link).search === location.search ? s : null;
+}}"""
+
+
 def address_matches_link(page, when: str) -> Experiment:
-    state = settled_value(page, ADDRESS_AND_LINK_JS)
+    try:
+        state = settled_value(page, AGREED_JS, timeout=30_000)
+    except Exception:  # noqa: BLE001 (they never agreed: report what they say)
+        state = settled_value(page, ADDRESS_AND_LINK_JS)
     address, link = experiment_of(state["url"]), experiment_of(state["link"])
     assert differences(address, link) == {}, f"after {when}: the address bar {state['url']} says otherwise than " \
                                              f"the sidebar's link {state['link']}"
