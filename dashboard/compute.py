@@ -17,6 +17,7 @@ from dashboard.config import Experiment
 from rnn_engine import Params, backward, forward, get_activation
 from rnn_engine.init import init_params
 from rnn_engine.tasks import Task, make_task, split_task
+from rnn_engine.tasks import constant_baseline as engine_baseline
 from rnn_engine.train import Dataset, TrainConfig, TrainResult, train
 
 try:  # One BLAS thread for the engine: its products are small (B x H by H x H), where OpenBLAS's worker
@@ -217,26 +218,8 @@ def remember_finished(exp: Experiment, result: TrainResult) -> None:
 
 
 def constant_baseline(exp: Experiment) -> float | None:
-    """The loss of the best input-blind prediction, y = the mean training target t̄ for every sequence:
-    what a network that ignores its input scores on a batch (a reference line for the loss curve).
-
-        mse: mean over outputs of Var(t_k)          sse: (terms per batch) x sum_k Var(t_k)
-        bce: sum_k H(t̄_k), binary entropy           ce (softmax read-out): -sum_k t̄_k log t̄_k
-    None where no such constant exists (ce with a sigmoid read-out).
-    """
+    """The loss of the best input-blind prediction, the same constant for every sequence: what a network that
+    ignores its input scores on a batch (a reference line for the loss curve; rnn_engine.constant_baseline).
+    None where no such constant exists (ce with a sigmoid read-out)."""
     s = setup(exp)
-    t = s.train.target.reshape(-1, s.train.target.shape[-1])  # (rows, K): samples (x steps)
-    tbar = t.mean(axis=0)  # (K,)
-    var = t.var(axis=0)  # (K,)
-    if s.loss == "mse":
-        return float(var.mean())
-    if s.loss == "sse":
-        B = min(exp.batch, s.train.x.shape[1])
-        steps = s.train.x.shape[0] if s.train.readout == "all" else 1
-        return float(B * steps * var.sum())
-    p = np.clip(tbar, 1e-12, 1 - 1e-12)
-    if s.loss == "bce":
-        return float(-np.sum(tbar * np.log(p) + (1 - tbar) * np.log(1 - p)))
-    if s.loss == "ce" and s.output == "softmax":
-        return float(-np.sum(tbar * np.log(p)))
-    return None
+    return engine_baseline(s.train, s.loss, s.output, exp.batch)

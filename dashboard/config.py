@@ -17,6 +17,8 @@ TASK_LABELS = {
     "first_symbol": "First symbol",
     "sine": "Noisy sine",
     "bird": "Bird or not",
+    "copy": "Copy memory",
+    "temporal_order": "Temporal order",
 }
 HIDDEN_SIZES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)

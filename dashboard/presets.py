@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.config import FIELDS, Experiment, from_dict
+from dashboard.config import FIELDS, Experiment, from_dict, spec
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "assets" / "presets"
 
@@ -18,9 +18,15 @@ class Claim:
     """A number the description states: what it prints, and the range the measured value must lie in."""
 
     quantity: str  # a function of dashboard/measures.py
-    says: str  # printed where the description has {quantity} ("" for a claim the words make without a number)
+    says: str  # printed where the description has {name} ("" for a claim the words make without a number)
     low: float
     high: float
+    name: str = ""  # its placeholder in the description (default: the quantity)
+    changes: tuple = ()  # (field, value) pairs: measured on the preset's experiment with these changes (the RNN
+    # that the LSTM preset is set against, say)
+
+    def experiment(self, base: Experiment) -> Experiment:
+        return base.replace(**dict(self.changes)) if self.changes else base
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,12 @@ class Preset:
 
 
 def _claims(d: dict) -> tuple[Claim, ...]:
-    return tuple(Claim(q, c.get("says", ""), float(c["from"]), float(c["to"])) for q, c in d.items())
+    """{name: {"says", "from", "to", and optionally "quantity" (default: the name) and "with" (changes)}}."""
+    out = []
+    for name, c in d.items():
+        changes = tuple((k, spec(k).parse(str(v), None)) for k, v in c.get("with", {}).items())
+        out.append(Claim(c.get("quantity", name), c.get("says", ""), float(c["from"]), float(c["to"]), name, changes))
+    return tuple(out)
 
 
 @cache
@@ -43,7 +54,7 @@ def all_presets() -> dict[str, Preset]:
     for path in sorted(PRESET_DIR.glob("*.json")):
         d = json.loads(path.read_text())
         claims = _claims(d.get("claims", {}))
-        explains = d["explains"].format(**{c.quantity: c.says for c in claims})
+        explains = d["explains"].format(**{c.name: c.says for c in claims})
         out[path.stem] = Preset(path.stem, d["title"], explains, d.get("page", "gradients"),
                                 from_dict(d["settings"]), claims)
     return out

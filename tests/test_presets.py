@@ -15,7 +15,7 @@ ALL = sorted(presets.all_presets())
 def test_every_claim_of_the_description_holds(name):
     p = presets.get(name)
     for claim in p.claims:
-        value = measures.MEASURES[claim.quantity](p.experiment)
+        value = measures.MEASURES[claim.quantity](claim.experiment(p.experiment))
         assert claim.low <= value <= claim.high, (
             f"{name}: the description says {claim.quantity} is {claim.says!r} ({claim.low:g}..{claim.high:g}); "
             f"the app measures {value:.4g}")
@@ -25,9 +25,10 @@ def test_every_claim_of_the_description_holds(name):
 def test_every_number_placeholder_has_a_claim_and_every_claim_is_known(name):
     raw = json.loads((PRESET_DIR / f"{name}.json").read_text())
     placeholders = set(re.findall(r"{(\w+)}", raw["explains"]))
-    claims = {c.quantity: c for c in presets.get(name).claims}
+    claims = {c.name: c for c in presets.get(name).claims}
     assert placeholders <= set(claims), f"{name}: {placeholders - set(claims)} have no claim"
-    assert set(claims) <= set(measures.MEASURES), f"{name}: unknown quantities {set(claims) - set(measures.MEASURES)}"
+    quantities = {c.quantity for c in claims.values()}
+    assert quantities <= set(measures.MEASURES), f"{name}: unknown quantities {quantities - set(measures.MEASURES)}"
     for q in placeholders:
         assert claims[q].says and claims[q].says in presets.get(name).explains
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NAV_LINK, N_SLIDER, exceptions, settled_value, wait_for_app
+from tests.browser.conftest import N_SLIDER, NAV_LINK, exceptions, settled_value, wait_for_app
 
 QUERY = "N=9&H=4&v=2"  # small and fast; both differ from the defaults (N=10, H=16), so applying them is visible
 # url path -> (the page's title, its entry in the sidebar navigation); "" is the root, which opens the graph
