@@ -140,8 +140,8 @@ ui.header(
 st.markdown(
     r"**Notation.** The course's names are the lecture's: $W_{xh} = W_x$, $W_{hh} = W_s$, $W_{hy} = W_y$, "
     r"$h = s$ (so $h_1 = s(1)$, $h_0 = s(0)$). "
-    f"This page uses its own controls below; from the sidebar it takes only the seed ({exp.seed}), which "
-    "fixes the initial weights, the train/test split and the minibatch order."
+    f"From the sidebar this page takes the hidden size H, the learning rate γ, the iterations and the seed "
+    f"({exp.seed}: the initial weights, the train/test split and the minibatch order); its own controls are below."
 )
 
 st.subheader("The data")
