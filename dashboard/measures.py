@@ -21,6 +21,15 @@ def reach(exp: Experiment) -> float:
         return float(g[0] / g[-1])
 
 
+def cell_reach(exp: Experiment) -> float:
+    """‖∂L/∂c(1)‖ / ‖∂L/∂c(N)‖ at θ(0): how much of the LSTM cell state's gradient reaches step 1."""
+    g = compute.gradients(exp)[1].log.cell_grad
+    if g is None:
+        raise ValueError("only the LSTM has a cell state c(n).")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(g[0] / g[-1])
+
+
 def rate(exp: Experiment) -> float:
     """κ·σ_max(W_s) at θ(0): the most one step back can multiply the gradient's norm by (the Elman cell's)."""
     if exp.cell != "elman":
@@ -70,5 +79,5 @@ def val_accuracy(exp: Experiment) -> float:
     return float(a[np.isfinite(a)][-1])
 
 
-MEASURES = {f.__name__: f for f in (reach, rate, zero_steps, exploded_at, grad_norm_max, val_loss, val_loss_start, val_ratio,
+MEASURES = {f.__name__: f for f in (reach, cell_reach, rate, zero_steps, exploded_at, grad_norm_max, val_loss, val_loss_start, val_ratio,
                                     val_accuracy)}

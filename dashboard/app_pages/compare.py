@@ -30,11 +30,16 @@ VARY_HELP = ("activation = φ, N = sequence length, H = hidden size, init / scal
              "(radius 0 = as drawn), clip = gradient clipping, truncate = truncated BPTT (0 = full), "
              "lr = learning rate γ, cell = RNN, LSTM or GRU.")
 NONE = "nothing else"
+# The gated cells' lecture (preset "RNN forgets, LSTM remembers"): the RNN fails where the LSTM and GRU learn.
+LSTM_LECTURE = {"task": "adding", "N": 30, "optimizer": "adam", "lr": 0.01, "iterations": 800, "cell": "elman",
+                "gate_bias": 1.0}
 # one-click pairs: (A's sidebar fields, B's changes)
 PAIRS = {
     "tanh vs sigmoid": ({"activation": "tanh"}, {"activation": "sigmoid"}),
     "learns at N = 10, fails at N = 50": ({"task": "adding", "N": 10, "optimizer": "adam", "lr": 0.01, "iterations": 2000},
                                           {"N": 50}),
+    "RNN vs LSTM": (LSTM_LECTURE, {"cell": "lstm"}),
+    "LSTM vs GRU": ({**LSTM_LECTURE, "cell": "lstm"}, {"cell": "gru"}),
     "with vs without clipping": ({"clip": "norm"}, {"clip": "none"}),
     "orthogonal vs small normal init": ({"init": "orthogonal", "scale": 1.0, "radius": 0.0},
                                         {"init": "normal", "scale": 0.5}),
