@@ -59,6 +59,8 @@ class GradLog:
     #   f_i(n) (LSTM, dc(n)/dc(n-1) = diag(f)) or z_i(n) (GRU, diag(z))
     direct_product_norms: np.ndarray | None = None  # (N+1,) entry n: ||diag(f(N)) ... diag(f(n+1))||_2 (or z)
     itemized: np.ndarray | None = None  # (N, N) itemized=True: [m-1, n-1] = ||dl_m/ds(n)||, zero where n > m
+    direct_grad: np.ndarray | None = None  # (N,) gated cells, with the shares: ||d(n) * dL/dc(n)|| (LSTM, d = f)
+    #   or ||d(n) * dL/ds(n)|| (GRU, d = z), what step n hands to step n-1 through the direct term alone
 
 
 @dataclass(frozen=True, eq=False)
@@ -410,6 +412,7 @@ def backward(
                 blocks = delta_x.reshape(N, B, params.G, H)
                 extras["block_grad"] = np.sqrt(np.einsum("nbkh,nbkh->nk", blocks, blocks))  # (N, G)
                 extras["gate_stats"] = gate_statistics(trace)
+                extras["direct_grad"] = frobenius(back.direct * (dLds if dLdc is None else dLdc))  # (N,)
         log = GradLog(
             state_grad=state_norms,
             preact_grad=frobenius(delta_x),

@@ -12,6 +12,7 @@ import pytest
 
 from rnn_engine import backward, forward, init_params
 from rnn_engine.gradcheck import surrogate_loss
+from rnn_engine.losses import loss_and_grad
 from tests.gated_cases import GATED, make_case
 
 CELLS = sorted(GATED)
@@ -96,3 +97,43 @@ def test_gate_statistics_of_a_large_batch(cell):
         values = trace.gate(name).reshape(2, -1)  # (N, 2400)
         np.testing.assert_allclose(table[:, 0], values.mean(axis=1), rtol=1e-12)
         np.testing.assert_allclose(table[:, 1:], np.percentile(values, [10, 90], axis=1).T, rtol=1e-12)
+
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_direct_grad_is_the_direct_term_times_the_state_gradient(cell):
+    """log.direct_grad[n-1] = ||f(n) * dL/dc(n)|| (LSTM) or ||z(n) * dL/ds(n)|| (GRU), the vectors found
+    independently: dL/ds(n) is the s0_grad of the same network run on steps n+1..N from s(n), c(n) (its
+    c0_grad is the part of dL/dc(n) through c(n+1)); dL/dc(n) adds o(n) tanh'(c(n)) dL/ds(n)."""
+    params, x, target, s0, c0 = make_case(cell, 31)
+    trace = forward(params, x, "tanh", "linear", s0, c0)
+    log = backward(params, trace, target, loss="sse").log
+    N = x.shape[0]
+    _, dz = loss_and_grad(trace.z[-1], trace.y[-1], target, "sse", "linear")  # (B, K)
+    for n in range(1, N + 1):
+        if n < N:
+            tail = backward(params, forward(params, x[n:], "tanh", "linear", trace.s[n],
+                                            trace.c[n] if cell == "lstm" else None), target, loss="sse")
+            dLds, via_c = tail.s0_grad, tail.c0_grad  # (B, H) dL/ds(n); LSTM: through c(n+1)
+        else:
+            dLds, via_c = dz @ params.W_y, 0.0  # (B, H) dl_N/ds(N)
+        if cell == "lstm":
+            o, c = trace.gate("o")[n - 1], trace.c[n]  # (B, H)
+            want = trace.gate("f")[n - 1] * (via_c + o * (1 - np.tanh(c) ** 2) * dLds)  # f(n) * dL/dc(n)
+        else:
+            want = trace.gate("z")[n - 1] * dLds  # z(n) * dL/ds(n)
+        assert np.isclose(log.direct_grad[n - 1], np.linalg.norm(want), rtol=1e-10, atol=0), n
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_direct_grad_of_an_open_gate_is_the_whole_gradient(cell):
+    """Gate saturated open (LSTM b_f = +40, GRU b_z = +40): the direct term is the identity, so step n hands
+    on all of dL/dc(n) (LSTM) or dL/ds(n) (GRU)."""
+    params, x, target, s0, c0 = make_case(cell, 5)
+    H = params.H
+    b = params.b.copy()
+    b[H:2 * H] = 40.0  # f (LSTM: i, f, g, o) or z (GRU: r, z, g)
+    params = params.replace(b=b)
+    res = backward(params, forward(params, x, "tanh", "linear", s0, c0), target, loss="sse")
+    whole = res.log.cell_grad if cell == "lstm" else res.log.state_grad
+    assert np.allclose(res.log.direct_grad, whole, rtol=1e-12)
