@@ -94,3 +94,32 @@ def test_the_copied_link_reproduces_a_preset_in_the_widgets(name):
     assert at.sidebar.selectbox(key="task").value == preset.experiment.task
     assert at.sidebar.select_slider(key="radius").value == preset.experiment.radius
     assert at.sidebar.slider(key="N").value == preset.experiment.N
+
+
+# What each page shows for a gated cell that the Elman page does not (a title or a trace name of one of its
+# charts, or a metric's label).
+GATED_SIGN = {
+    ("graph", "lstm"): "cell state c(n)", ("graph", "gru"): "s(0) → s(1)",
+    ("gradients", "lstm"): "cell state ‖∂L/∂c(n)‖", ("gradients", "gru"): "mean update gate z",
+}
+
+
+def page_text(at: AppTest) -> str:
+    """Every chart's spec and every metric's label and value, as one string."""
+    charts = [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")]
+    return " ".join(charts + [f"{m.label} {m.value}" for m in at.metric])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in ("theory", "weights")])  # those two: next commit
+def test_every_page_renders_for_every_cell(page, cell):
+    at = run(page, {"v": 2, "cell": cell})
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    text = page_text(at)
+    assert "nan" not in [m.value for m in at.metric]
+    sign = GATED_SIGN.get((page, cell))
+    if sign:
+        assert sign in text, f"{page} for the {cell} shows no {sign!r}"
+    if page not in ("training", "seed_example"):
+        assert at.get("plotly_chart"), f"{page} for the {cell} draws no chart"

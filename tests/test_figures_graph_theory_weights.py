@@ -117,6 +117,66 @@ def test_graph_numbers_are_the_engines():
     assert f"{log.state_grad[-1]:.3e}" in h
 
 
+def gated_graph(cell: str, N: int, gate_bias: float = 1.0):
+    """(result, EdgeGradients) of a gated cell on the adding problem, as the graph page builds them."""
+    t = make_task("adding", N, 8, seed=0)
+    p = init_params(t.D, 5, t.K, scheme="orthogonal", cell=cell, gate_bias=gate_bias, seed=0)
+    tr = forward(p, t.x, "tanh", t.output)
+    res = backward(p, tr, t.target, t.loss, t.readout)
+    log = res.log
+    s0 = float(np.linalg.norm(res.s0_grad))
+    c0 = float("nan") if res.c0_grad is None else float(np.linalg.norm(res.c0_grad))
+    readout = np.full(N, np.nan)
+    readout[-1] = 1.0
+    g = graph.EdgeGradients(np.concatenate([[s0], log.state_grad[:-1]]), log.preact_grad, log.W_x_contrib,
+                            log.state_grad, readout, s0, res.loss, cell=cell, direct=log.direct_grad,
+                            cell_state=log.cell_grad, c0=c0)
+    return res, g
+
+
+def test_lstm_graph_draws_the_cell_state_row_and_its_path_coloured_by_f_times_the_gradient():
+    res, g = gated_graph("lstm", 12)
+    fig = graph.unfolded(g, selected=4)
+    assert "cell state c(n)" in fig.layout.yaxis.ticktext and len(fig.layout.yaxis.tickvals) == 6
+    labels = node_labels(fig)
+    assert {"c(0)", "c(1)", "c(12)", "s(0)", "s(12)"} <= set(labels)
+    hover = list(trace_named(fig, "edges").hovertext)
+    for n in (1, 4, 12):
+        (h,) = [h for h in hover if h.startswith(f"<b>c({n - 1}) → c({n})</b>")]
+        assert f"{res.log.direct_grad[n - 1]:.3e}" in h and "f(" in h
+        (h,) = [h for h in hover if h.startswith(f"<b>c({n}) → s({n})</b>")]
+        assert f"{res.log.cell_grad[n - 1]:.3e}" in h
+    assert not any(h.startswith("<b>a(1) → s(1)") for h in hover)  # the gates feed c(n), not s(n)
+
+
+def test_gru_graph_draws_the_gated_shortcut_beside_W_s_path():
+    res, g = gated_graph("gru", 12)
+    fig = graph.unfolded(g, selected=1)
+    hover = list(trace_named(fig, "edges").hovertext)
+    for n in (1, 12):
+        (h,) = [h for h in hover if h.startswith(f"<b>s({n - 1}) → s({n})</b>")]
+        assert f"{res.log.direct_grad[n - 1]:.3e}" in h and "z(" in h
+        assert [h for h in hover if h.startswith(f"<b>s({n - 1}) → a({n})</b>")]
+    assert "c(1)" not in node_labels(fig)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_graph_at_N_1000_elides_and_keeps_the_direct_path_into_the_gap(cell):
+    _, g = gated_graph(cell, 1000)
+    fig = graph.unfolded(g, selected=500)
+    row = "c" if cell == "lstm" else "s"
+    hover = list(trace_named(fig, "edges").hovertext)
+    assert any(h.startswith(f"<b>{row}(499) → {row}(500)</b>") for h in hover)
+    gaps = [lab for lab in node_labels(fig) if lab == "…"]
+    assert len(gaps) == 2 * (2 if cell == "lstm" else 1)  # two elided runs; the LSTM marks them on c and s
+
+
+def test_gated_graph_needs_its_paths():
+    _, g = gated_graph("lstm", 3)
+    with pytest.raises(ValueError, match="direct-term"):
+        graph.EdgeGradients(g.recurrent, g.preact, g.input, g.state, g.readout, g.s0, g.loss, cell="gru")
+
+
 def test_graph_colour_scale_is_viridis_on_log10_of_the_gradient():
     _, _, _, g = run(12)
     fig = graph.unfolded(g, selected=1)

@@ -7,6 +7,11 @@ edge s(n-1) -> a(n) (where W_s acts; s(0) on the left). BPTT sends the gradient 
     x(n)  -> a(n):   delta(n) x(n)^T (step n's share of dL/dW_x)
     s(n)  <- y(n):   W_y^T dl_n/dz(n) (only where a loss term l_n is read)
 
+Gated cells add the path that lets the gradient survive. LSTM: a row c(n) between the gates a(n) and
+s(n), and the cell-state path c(n-1) -> c(n), coloured by ||f(n) * dL/dc(n)|| (the constant error
+carousel). GRU: the gated shortcut s(n-1) -> s(n), coloured by ||z(n) * dL/ds(n)||; W_s's path
+s(n-1) -> a(n) is drawn as for the Elman cell.
+
 For long sequences only the first and last few steps (and the selected one) are drawn; the rest is
 elided behind a "… k steps …" column, so N = 1000 stays as readable as N = 10.
 """
@@ -23,6 +28,11 @@ from dashboard import theme as th
 ROWS = {"x": 0.0, "a": 1.0, "s": 2.0, "y": 3.0, "L": 4.0}
 ROW_NAMES = {"screen": ("input x(n)", "pre-activation a(n)", "state s(n)", "read-out y(n)", "loss"),
              "projector": ("x(n)", "a(n)", "s(n)", "y(n)", "loss")}
+LSTM_ROWS = {"x": 0.0, "a": 1.0, "c": 2.0, "s": 3.0, "y": 4.0, "L": 5.0}
+LSTM_ROW_NAMES = {"screen": ("input x(n)", "gates a(n): i f g o", "cell state c(n)", "state s(n)", "read-out y(n)",
+                             "loss"),
+                  "projector": ("x(n)", "gates a(n)", "c(n)", "s(n)", "y(n)", "loss")}
+GATE_NAMES = {"elman": "pre-activation", "lstm": "gates i, f, g, o", "gru": "gates r, z and candidate g"}
 # Node labels are set in the look's own text size (th.font_size), so the nodes grow to hold them, and the
 # number of columns drawn follows from the width of a node: ROOM is the plot width (px) each look is laid out
 # for. Screen: a ~1040 px chart beside the sidebar. Projector: between a 1920x1080 slide (~1600 px: nodes
@@ -52,6 +62,10 @@ class EdgeGradients:
     readout:   (N,) ||W_y^T dl_n/dz(n)||, NaN where no loss term is read at step n
     s0:        ||dL/ds(0)||
     loss:      L
+    cell:      "elman" | "lstm" | "gru"
+    direct:    (N,) gated cells: ||f(n) * dL/dc(n)|| (LSTM) or ||z(n) * dL/ds(n)|| (GRU), what step n hands to
+               step n-1 through the direct term (log.direct_grad)
+    cell_state: (N,) LSTM: ||dL/dc(n)||;  c0: ||dL/dc(0)||
     """
 
     recurrent: np.ndarray
@@ -61,6 +75,16 @@ class EdgeGradients:
     readout: np.ndarray
     s0: float
     loss: float
+    cell: str = "elman"
+    direct: np.ndarray | None = None
+    cell_state: np.ndarray | None = None
+    c0: float = float("nan")
+
+    def __post_init__(self):
+        if self.cell != "elman" and self.direct is None:
+            raise ValueError(f"a {self.cell.upper()} graph needs the direct-term gradients (log.direct_grad).")
+        if self.cell == "lstm" and self.cell_state is None:
+            raise ValueError("an LSTM graph needs ||dL/dc(n)|| (log.cell_grad).")
 
     @property
     def N(self) -> int:
@@ -71,10 +95,16 @@ class EdgeGradients:
         """(N,) bool: a loss term is read at step n."""
         return ~np.isnan(self.readout)
 
+    @property
+    def rows(self) -> dict[str, float]:
+        """Node row -> y position: x, a, (c,) s, y, L."""
+        return LSTM_ROWS if self.cell == "lstm" else ROWS
+
 
 def edge_values(g: EdgeGradients) -> np.ndarray:
     """Every gradient norm an edge of the graph carries (the colour scale spans their log10 range)."""
-    return np.concatenate([g.recurrent, g.preact, g.input, g.readout[g.read], [g.s0]])
+    extra = [a for a in (g.direct, g.cell_state) if a is not None]
+    return np.concatenate([g.recurrent, g.preact, g.input, g.readout[g.read], [g.s0], *extra])
 
 
 def colour_range(g: EdgeGradients) -> tuple[float, float]:
@@ -169,6 +199,16 @@ def _recurrent_hover(g: EdgeGradients, n: int) -> str:
     return head + f"‖∂L/∂s({n - 1})‖ = {v}<br>(W_sᵀ δ({n}) plus the gradient of ℓ({n - 1}), read at s({n - 1}))"
 
 
+def _direct_hover(g: EdgeGradients, n: int) -> str:
+    """Hover of the gated cell's direct path into step n: c(n-1) -> c(n) (LSTM) or s(n-1) -> s(n) (GRU)."""
+    if g.cell == "lstm":
+        return (f"<b>c({n - 1}) → c({n})</b>, the cell-state path (constant error carousel)<br>"
+                f"∂c({n})/∂c({n - 1}) = diag(f({n})); gradient handed back:<br>"
+                f"‖f({n}) ⊙ ∂L/∂c({n})‖ = {_fmt(g.direct[n - 1])}")
+    return (f"<b>s({n - 1}) → s({n})</b>, the gated shortcut<br>direct term diag(z({n})); gradient handed back:<br>"
+            f"‖z({n}) ⊙ ∂L/∂s({n})‖ = {_fmt(g.direct[n - 1])}")
+
+
 class _Scale:
     """log10 of a gradient norm -> Viridis colour and line width, over the range of the whole sequence."""
 
@@ -212,6 +252,8 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
     font = th.font_size(theme)  # node labels in the look's text size, like the tick labels
     node = node_px(N, theme)
     scale = _Scale(edge_values(g), theme)
+    R, lstm = g.rows, g.cell == "lstm"
+    top = R["L"]
 
     # Columns: s(0) at 0, then each drawn step; a gap column wherever steps are elided.
     col: dict[int, float] = {0: 0.0}
@@ -236,19 +278,32 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
         src = col.get(n - 1)
         if src is None:  # s(n-1) is elided: the edge starts at the gap marker
             src = next(gc for gc, a, b in gaps if a <= n - 1 <= b)
-        edge(src, ROWS["s"], cn, ROWS["a"], g.recurrent[n - 1], _recurrent_hover(g, n))
-        edge(cn, ROWS["x"], cn, ROWS["a"], g.input[n - 1],
+        edge(src, R["s"], cn, R["a"], g.recurrent[n - 1], _recurrent_hover(g, n))
+        edge(cn, R["x"], cn, R["a"], g.input[n - 1],
              f"<b>x({n}) → a({n})</b> through W_x<br>step {n}'s share of ∂L/∂W_x:<br>"
              f"‖δ({n}) x({n})ᵀ‖ = {_fmt(g.input[n - 1])}")
-        edge(cn, ROWS["a"], cn, ROWS["s"], g.preact[n - 1],
-             f"<b>a({n}) → s({n})</b> through φ<br>gradient flowing back into a({n}):<br>"
+        into = "c" if lstm else "s"
+        edge(cn, R["a"], cn, R[into], g.preact[n - 1],
+             (f"<b>a({n}) → {into}({n})</b> through φ" if g.cell == "elman" else
+              f"<b>a({n}) → {into}({n})</b>: {GATE_NAMES[g.cell]}") + f"<br>gradient flowing back into a({n}):<br>"
              f"‖δ({n})‖ = ‖∂L/∂a({n})‖ = {_fmt(g.preact[n - 1])}")
+        if lstm:
+            edge(cn, R["c"], cn, R["s"], g.cell_state[n - 1],
+                 f"<b>c({n}) → s({n})</b>: s({n}) = o({n}) ⊙ φ(c({n}))<br>gradient reaching c({n}):<br>"
+                 f"‖∂L/∂c({n})‖ = {_fmt(g.cell_state[n - 1])}")
+        if g.cell != "elman":
+            row = "c" if lstm else "s"
+            edge(src, R[row], cn, R[row], g.direct[n - 1], _direct_hover(g, n))
         if g.read[n - 1]:
-            edge(cn, ROWS["s"], cn, ROWS["y"], g.readout[n - 1],
+            edge(cn, R["s"], cn, R["y"], g.readout[n - 1],
                  f"<b>s({n}) → y({n})</b> through W_y<br>gradient of the loss read at step {n}:<br>"
                  f"‖W_yᵀ ∂ℓ/∂z({n})‖ = {_fmt(g.readout[n - 1])}")
     for gc, a, _b in gaps:  # the recurrent edge out of the last drawn state before the gap
-        edge(col[a - 1], ROWS["s"], gc, ROWS["s"], g.recurrent[a - 1], _recurrent_hover(g, a))
+        if g.cell != "gru":  # (the GRU's shortcut below is drawn on the same line)
+            edge(col[a - 1], R["s"], gc, R["s"], g.recurrent[a - 1], _recurrent_hover(g, a))
+        if g.cell != "elman":
+            row = "c" if lstm else "s"
+            edge(col[a - 1], R[row], gc, R[row], g.direct[a - 1], _direct_hover(g, a))
 
     fig = go.Figure()
     annotations = []
@@ -266,12 +321,12 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
     # Faint edges that carry no gradient at all: read-outs where no loss is read.
     for n in drawn:
         if not g.read[n - 1]:
-            fig.add_shape(type="line", x0=col[n], y0=ROWS["s"], x1=col[n], y1=ROWS["y"], layer="below",
+            fig.add_shape(type="line", x0=col[n], y0=R["s"], x1=col[n], y1=R["y"], layer="below",
                           line=dict(color=NO_GRADIENT, width=1.2, dash="dot"))
 
     # Selected step: a band behind its column.
     if selected is not None:
-        fig.add_shape(type="rect", x0=col[selected] - 0.45, x1=col[selected] + 0.45, y0=-0.55, y1=4.55,
+        fig.add_shape(type="rect", x0=col[selected] - 0.45, x1=col[selected] + 0.45, y0=-0.55, y1=top + 0.55,
                       fillcolor=HIGHLIGHT, line=dict(width=0, color="rgba(0,0,0,0)"), layer="below")
 
     # Hover on the edges: invisible markers at the midpoints; they also carry the colour bar.
@@ -288,25 +343,36 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
 
     # Nodes.
     nx, ny, label, hover, fill = [], [], [], [], []
-    nx.append(0.0), ny.append(ROWS["s"]), label.append("s(0)"), fill.append("white")
+    nx.append(0.0), ny.append(R["s"]), label.append("s(0)"), fill.append("white")
     hover.append(f"<b>s(0)</b>, the initial state<br>‖∂L/∂s(0)‖ = {_fmt(g.s0)}")
+    if lstm:
+        nx.append(0.0), ny.append(R["c"]), label.append("c(0)"), fill.append("white")
+        hover.append(f"<b>c(0)</b>, the initial cell state<br>‖∂L/∂c(0)‖ = {_fmt(g.c0)}")
     for n in drawn:
         cn = col[n]
-        for row, text, tip in (
+        nodes = [
             ("x", f"x({n})", f"<b>x({n})</b>, the input at step {n}<br>‖δ({n}) x({n})ᵀ‖ = {_fmt(g.input[n - 1])}"),
-            ("a", f"a({n})", f"<b>a({n})</b> = W_x x({n}) + W_s s({n - 1}) + b<br>‖δ({n})‖ = {_fmt(g.preact[n - 1])}"),
-            ("s", f"s({n})", f"<b>s({n})</b> = φ(a({n}))<br>‖∂L/∂s({n})‖ = {_fmt(g.state[n - 1])}"),
-        ):
-            nx.append(cn), ny.append(ROWS[row]), label.append(text), hover.append(tip), fill.append("white")
+            ("a", f"a({n})", f"<b>a({n})</b> = W_x x({n}) + W_s s({n - 1}) + b" + (
+                f" ({GATE_NAMES[g.cell]})" if g.cell != "elman" else "") + f"<br>‖δ({n})‖ = {_fmt(g.preact[n - 1])}"),
+            ("s", f"s({n})", f"<b>s({n})</b> = " + {"elman": f"φ(a({n}))", "lstm": f"o({n}) ⊙ φ(c({n}))",
+                                                      "gru": f"(1 − z({n})) ⊙ g({n}) + z({n}) ⊙ s({n - 1})"}[g.cell]
+             + f"<br>‖∂L/∂s({n})‖ = {_fmt(g.state[n - 1])}"),
+        ]
+        if lstm:
+            nodes.insert(2, ("c", f"c({n})", f"<b>c({n})</b> = f({n}) ⊙ c({n - 1}) + i({n}) ⊙ g({n})<br>"
+                                             f"‖∂L/∂c({n})‖ = {_fmt(g.cell_state[n - 1])}"))
+        for row, text, tip in nodes:
+            nx.append(cn), ny.append(R[row]), label.append(text), hover.append(tip), fill.append("white")
         read = bool(g.read[n - 1])
-        nx.append(cn), ny.append(ROWS["y"]), label.append(f"y({n})"), fill.append("white" if read else "#f2f2f2")
+        nx.append(cn), ny.append(R["y"]), label.append(f"y({n})"), fill.append("white" if read else "#f2f2f2")
         hover.append(f"<b>y({n})</b> = g(W_y s({n}) + b_y)<br>" + (
             f"a loss term is read here: ‖W_yᵀ ∂ℓ/∂z({n})‖ = {_fmt(g.readout[n - 1])}" if read
             else "not read by the loss: no gradient flows from here"))
     for gc, a, b in gaps:
         k = b - a + 1
-        nx.append(gc), ny.append(ROWS["s"]), label.append("…"), fill.append("#f2f2f2")
-        hover.append(f"{k} step{'s' if k > 1 else ''} not drawn: n = {_span(a, b)}")
+        for row in ("c", "s") if lstm else ("s",):
+            nx.append(gc), ny.append(R[row]), label.append("…"), fill.append("#f2f2f2")
+            hover.append(f"{k} step{'s' if k > 1 else ''} not drawn: n = {_span(a, b)}")
     fig.add_trace(go.Scatter(
         x=nx, y=ny, mode="markers+text", text=label, textposition="middle center", showlegend=False,
         hoverinfo="text", hovertext=hover, name="nodes",
@@ -319,11 +385,11 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
         many = len([n for n in range(1, N + 1) if g.read[n - 1]]) > 1
         lx = [col[n] for n in read_drawn]
         for n in read_drawn:
-            annotations.append(dict(x=col[n], y=ROWS["L"], ax=col[n], ay=ROWS["y"], xref="x", yref="y",
+            annotations.append(dict(x=col[n], y=R["L"], ax=col[n], ay=R["y"], xref="x", yref="y",
                                     axref="x", ayref="y", text="", showarrow=True, arrowhead=2, arrowwidth=1.5,
                                     arrowcolor="#555555", standoff=node / 2 + 1, startstandoff=node / 2 + 1))
         fig.add_trace(go.Scatter(
-            x=lx, y=[ROWS["L"]] * len(lx), mode="markers+text", showlegend=False, name="loss",
+            x=lx, y=[R["L"]] * len(lx), mode="markers+text", showlegend=False, name="loss",
             text=[f"ℓ({n})" if many else "L" for n in read_drawn], textposition="middle center",
             textfont=dict(size=font, color="white"),
             marker=dict(size=node, color="#333333", symbol="square"), hoverinfo="text",
@@ -333,21 +399,22 @@ def unfolded(g: EdgeGradients, selected: int | None = None, theme: str = "screen
     # Elision labels.
     for gc, a, b in gaps:
         k = b - a + 1
-        annotations.append(dict(x=gc, y=ROWS["a"] - 0.05, xref="x", yref="y", showarrow=False, name="elided",
+        annotations.append(dict(x=gc, y=R["a"] - 0.05, xref="x", yref="y", showarrow=False, name="elided",
                                 text=f"{k}<br>step{'s' if k > 1 else ''}", font=dict(size=font, color="#555555")))
 
     tickvals = [0.0] + [col[n] for n in drawn] + [gc for gc, _, _ in gaps]
     ticktext = ["0"] + [f"<b>{n}</b>" if n == selected else str(n) for n in drawn] + ["⋯" for _ in gaps]
     order = np.argsort(tickvals)
-    # Tall enough that every vertical arrow shows between two rows of nodes (5.2 rows, plus title and x axis).
-    height = int(np.ceil(5.2 * (node + ARROW_EM * font) + 8 * font))
+    # Tall enough that every vertical arrow shows between two rows of nodes (the rows, plus title and x axis).
+    height = int(np.ceil((top + 1.2) * (node + ARROW_EM * font) + 8 * font))
     fig.update_layout(
         title=title, annotations=annotations, hovermode="closest",
         height=height if height > th.look(theme).height else None,
         xaxis=dict(title=f"time step n  ({describe_drawn(N, drawn)})", tickvals=[tickvals[i] for i in order],
                    ticktext=[ticktext[i] for i in order], range=[-0.6, max(ncols, 8) - 0.4], showgrid=False, zeroline=False,
                    fixedrange=True),
-        yaxis=dict(tickvals=list(ROWS.values()), ticktext=list(ROW_NAMES[theme]), range=[-0.6, 4.6], showgrid=False,
+        yaxis=dict(tickvals=list(R.values()), ticktext=list((LSTM_ROW_NAMES if lstm else ROW_NAMES)[theme]),
+                   range=[-0.6, top + 0.6], showgrid=False,
                    zeroline=False, fixedrange=True),
     )
     return th.apply(fig, theme)
