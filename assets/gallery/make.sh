@@ -11,3 +11,4 @@ export_preset vanishing_tanh --pages gradients,graph,theory,compare \
 export_preset exploding --pages training,gradients --figures training-loss,gradient-decay
 export_preset exploding_clipped --pages training --figures training-grad-norm
 export_preset irnn --pages gradients --figures gradient-decay
+export_preset lstm_remembers --pages training,graph --figures training-loss,unfolded-graph
