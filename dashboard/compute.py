@@ -31,7 +31,7 @@ except ImportError:  # threadpoolctl comes with scikit-learn; without it numpy k
 
 N_SAMPLES = 512  # sequences drawn per task (train + validation)
 VALIDATE_EVERY = 5  # validation loss every 5 iterations keeps a redraw fast
-JACOBIAN_BUDGET = 4e8  # H^3 * N flops above which the Jacobian log is not computed live
+JACOBIAN_BUDGET = 4e8  # S^3 * N flops above which the Jacobian log is not computed live (S: jacobian_size)
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,8 +129,14 @@ def batch(task: Task, B: int) -> tuple[np.ndarray, np.ndarray]:
     return x, t
 
 
+def jacobian_size(exp: Experiment) -> int:
+    """S, the size of the state the Jacobians J(n) act on: 2H for the LSTM's (s, c), else H."""
+    return 2 * exp.H if exp.cell == "lstm" else exp.H
+
+
 def jacobians_affordable(exp: Experiment) -> bool:
-    return exp.H**3 * exp.N <= JACOBIAN_BUDGET
+    """S^3 N within the budget: N products (and spectral norms) of S x S Jacobians."""
+    return jacobian_size(exp) ** 3 * exp.N <= JACOBIAN_BUDGET
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
