@@ -118,7 +118,7 @@ def gated_view() -> None:
     for col, k in zip(st.columns(len(blocks)), blocks, strict=True):
         W_k, W_k0 = p.block(k, "W_s"), initial.block(k, "W_s")  # (H, H) each
         rho, sigma = spectral_radius(W_k), float(singular_values(W_k)[0])
-        changed = "W_s" in edited and not np.array_equal(W_k, W_k0)
+        changed = "W_s" in edited and not np.allclose(W_k, W_k0, rtol=1e-5, atol=1e-9)  # the link rounds to 6 digits
         rho0, sigma0 = spectral_radius(W_k0), float(singular_values(W_k0)[0])
         col.metric(f"ρ(W_s{k}), {names[k]}", f"{rho:.3f}", delta=f"{rho - rho0:+.3f} by the edit" if changed else None,
                    delta_color="off", help=f"max |λ| of the {H} × {H} block of W_s that feeds the {names[k]}.")
