@@ -166,7 +166,7 @@ GATE_PANEL_PX = {"screen": 165, "projector": 0}  # screen height per gate panel 
 
 
 def gate_values(stats: dict[str, np.ndarray], keep: str, labels: dict[str, str], theme: str = "screen",
-                title: str = "The gates at every step, against 1 (1 passes everything on)") -> go.Figure:
+                title: str = "The gates at every step, against 1") -> go.Figure:
     """Each gate's mean over units and batch per step, with its 10-90 % band, one panel a gate, the line 1.
 
     stats: gate name -> (N, 3) columns mean, 10th and 90th percentile (GradLog.gate_stats); keep: the gate
@@ -188,9 +188,10 @@ def gate_values(stats: dict[str, np.ndarray], keep: str, labels: dict[str, str],
         q = np.asarray(stats[g], dtype=float)  # (N, 3) mean, 10 %, 90 %
         colour = th.OKABE_ITO[0] if g == keep else th.OKABE_ITO[(row % 3) + 1]
         rgb = ",".join(str(int(colour[k : k + 2], 16)) for k in (1, 3, 5))
-        fig.add_trace(go.Scatter(x=n, y=q[:, 1], mode="lines", line=dict(width=0), hoverinfo="skip",
-                                 showlegend=False, name=f"{g}: 10 %"), row=row, col=1)
-        fig.add_trace(go.Scatter(x=n, y=q[:, 2], mode="lines", line=dict(width=0), fill="tonexty",
+        edge = dict(width=0, color="rgba(0,0,0,0)")  # transparent: no edge line, whatever width a look gives it
+        fig.add_trace(go.Scatter(x=n, y=q[:, 1], mode="lines", line=edge, hoverinfo="skip", showlegend=False,
+                                 name=f"{g}: 10 %"), row=row, col=1)
+        fig.add_trace(go.Scatter(x=n, y=q[:, 2], mode="lines", line=edge, fill="tonexty",
                                  fillcolor=f"rgba({rgb},0.25)", hoverinfo="skip", name=f"{g}: 10–90 %",
                                  showlegend=False), row=row, col=1)
         fig.add_trace(go.Scatter(
@@ -208,8 +209,7 @@ def gate_values(stats: dict[str, np.ndarray], keep: str, labels: dict[str, str],
                              name="10–90 % of units and batch"))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=one, name="1: passes everything on"))
     fig.update_xaxes(title_text="time step n", row=G, col=1)
-    fig.update_layout(title=title, legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0,
-                                               yref="container"))
+    fig.update_layout(title=title, legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
     if GATE_PANEL_PX[theme]:
         fig.update_layout(height=160 + GATE_PANEL_PX[theme] * G)
     fig.update_xaxes(**whole_number_ticks(fig))
