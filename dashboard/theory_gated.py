@@ -15,16 +15,17 @@ import numpy as np
 import streamlit as st
 
 from dashboard import compute, diagnose, gates, sidebar, ui
-from dashboard.config import CELLS, Experiment
+from dashboard.config import CELLS, GATE_BIASES, Experiment
 from dashboard.figures import theory as figs
 
-EQUATIONS = {
-    "lstm": r"c(n) = f(n) \odot c(n-1) + i(n) \odot g(n),\quad s(n) = o(n) \odot \varphi(c(n)),\qquad "
+EQUATIONS = {  # two lines: one equation is wider than the page
+    "lstm": r"\begin{gathered}c(n) = f(n) \odot c(n-1) + i(n) \odot g(n),\qquad s(n) = o(n) \odot \varphi(c(n)) \\ "
             r"\frac{\partial c(n)}{\partial c(n-1)} = \mathrm{diag}\big(f(n)\big),\qquad "
-            r"\Big\|\prod_{m=n+1}^{N} \mathrm{diag}\big(f(m)\big)\Big\|_2 = \max_i \prod_{m=n+1}^{N} f_i(m)",
-    "gru": r"s(n) = z(n) \odot s(n-1) + \big(1 - z(n)\big) \odot g(n),\qquad "
+            r"\Big\|\prod_{m=n+1}^{N} \mathrm{diag}\big(f(m)\big)\Big\|_2 = \max_i \prod_{m=n+1}^{N} f_i(m)"
+            r"\end{gathered}",
+    "gru": r"\begin{gathered}s(n) = z(n) \odot s(n-1) + \big(1 - z(n)\big) \odot g(n) \\ "
            r"\frac{\partial s(n)}{\partial s(n-1)} = \mathrm{diag}\big(z(n)\big) + \mathrm{diag}(q_z) W_{sz} + "
-           r"\mathrm{diag}(q_g)\big(\mathrm{diag}(r) W_{sg} + \mathrm{diag}(q_r) W_{sr}\big)",
+           r"\mathrm{diag}(q_g)\big(\mathrm{diag}(r) W_{sg} + \mathrm{diag}(q_r) W_{sr}\big)\end{gathered}",
 }
 SEEING = {
     "lstm": "The cell state c(n) goes back one step through the forget gate alone: ∂c(n)/∂c(n−1) = diag(f(n)), the "
@@ -32,6 +33,11 @@ SEEING = {
     "gru": "The state goes back one step through the update gate and through W_s: the direct term diag(z(n)) passes "
            "s(n−1), and its gradient, straight on. Where z(n) ≈ 1 the gradient arrives undiminished.",
 }
+
+
+def sigmoid(b: float) -> float:
+    """sigma(b) = 1 / (1 + e^-b): where a gate with bias b starts."""
+    return float(1.0 / (1.0 + np.exp(-b)))
 
 
 def share(x: float) -> str:
@@ -88,9 +94,11 @@ def show(exp: Experiment) -> None:
             f"{gate_name} values, not by any singular value of W_s, so no power of κ·σ_max caps the product: with "
             f"{gate}(n) near 1 the gradient survives however small W_s is, and with {gate}(n) near 0 it vanishes "
             "however large W_s is.")
-        more = "open it further" if exp.gate_bias < 3 else "close it"
+        wider = max((b for b in GATE_BIASES if b > exp.gate_bias), default=None)  # the sidebar's most open
         st.info(f"The sidebar's **gate bias** (now {exp.gate_bias:+g}) is b_{gate}, the bias of the {gate_name}: "
-                f"σ({exp.gate_bias:+g}) = {1 / (1 + np.exp(-exp.gate_bias)):.2f}. Change it to {more}"
+                f"{gate}(n) starts near σ({exp.gate_bias:+g}) = {sigmoid(exp.gate_bias):.2f}. "
+                + (f"Raise it to {wider:+g} (σ = {sigmoid(wider):.2f}) and watch the curves below flatten"
+                   if wider is not None else "It is at the sidebar's largest")
                 + (", or set it to −3 and watch the LSTM forget like the plain RNN." if cell == "lstm" and
                    exp.gate_bias > -3 else "."), icon=":material/lightbulb:")
 
@@ -98,7 +106,7 @@ def show(exp: Experiment) -> None:
     labels = {g: gates.NAMES[cell][g] for g in stats}
     ui.chart(figs.gate_values(stats, gate, labels, ui.theme()), "theory-gates")
     others = ", ".join(f"{g} (mean {float(np.nanmean(stats[g][:, 0])):.2f})" for g in stats if g != gate)
-    st.caption(f"A {gate_name} near 1 keeps the gradient: it passes {'c(n−1)' if cell == 'lstm' else 's(n−1)'}, "
+    st.caption(f"{'An' if gate_name[0] in 'aeiou' else 'A'} {gate_name} near 1 keeps the gradient: it passes {'c(n−1)' if cell == 'lstm' else 's(n−1)'}, "
                f"and the gradient back to it, on unchanged. Here {gate}(n) has a mean of {mean:.2f} (10–90 % of units "
                f"and batch: {lo:.2f} – {hi:.2f}). The other gates: {others}; "
                + ("i decides what is written into c(n), o what of it is shown as s(n)." if cell == "lstm" else
@@ -144,13 +152,14 @@ def what_you_see(cell: str, gate: str, gate_name: str, state: str, mean: float, 
             f"{share(kept)} of the gradient from step N = {N} back to step 1 (the best-kept unit, {N - 1} factors "
             f"{gate} < 1), and the full Jacobian keeps {share(full)}. ")
     if kept >= 0.1:
-        text += f"The {gate_name} is open enough to carry the memory over all {N} steps."
-    elif full > 10 * kept:
-        text += (f"The gate alone would let it fade; the paths through W_s carry more back here ({share(full)} "
-                 f"against {share(kept)}). Raise the gate bias to open {gate}.")
+        return text + f"The {gate_name} alone is open enough to carry the memory over all {N} steps."
+    text += f"The {gate_name} alone would let it fade; "
+    if full > 2 * kept:
+        text += (f"the paths through W_s carry more back here, but they shrink with every step like the plain RNN's "
+                 f"do. Raise the gate bias to open {gate} and keep the gradient on the direct path.")
     else:
-        text += (f"{gate} is too far below 1 to carry the memory this far: every step back multiplies by about "
-                 f"{mean:.2f}. Raise the gate bias to open it.")
+        text += (f"the paths through W_s do not make up for it: every step back multiplies by about {mean:.2f}. Raise "
+                 f"the gate bias to open {gate}.")
     return text
 
 

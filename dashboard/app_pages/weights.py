@@ -16,6 +16,7 @@ from rnn_engine import get_activation
 from rnn_engine.theory import singular_values, spectral_radius
 
 EDIT_MAX_H = 8  # the editors are offered up to this hidden size
+EDITOR_ROW_PX = 35  # st.data_editor's row height: a gated cell's editor shows all its G*H rows, none scrolled away
 
 exp = ui.experiment()
 blocks = gates.BLOCKS.get(exp.cell, ())  # () for the Elman cell; its gate blocks, in row order, otherwise
@@ -79,6 +80,7 @@ if H <= EDIT_MAX_H:
         with col:
             st.markdown(f"**{name}**" + (" · edited" if name in edited else ""))
             df = st.data_editor(frame(name, current[name]), key=f"edit_{name}_{version}", num_rows="fixed",
+                                height=EDITOR_ROW_PX * (len(current[name]) + 1) + 3 if blocks else "auto",
                                 column_config={c: st.column_config.NumberColumn(c, format="%.3f")
                                                for c in frame(name, current[name]).columns})
             full = df.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)  # (H, C); text -> NaN
@@ -130,7 +132,7 @@ def gated_view() -> None:
                f"which does not pass through W_s (see the Theory page). A block's ρ and σ_max say how strongly "
                f"s(n−1) drives that gate. The {keep_name}'s bias b_{keep} starts at the sidebar's gate bias, "
                f"{exp.gate_bias:+g}; its rows in b show it.")
-    left, middle, right = st.columns([3, 2, 1.4])
+    left, middle, right = st.columns([3, 1.7, 1.3])
     with left:
         ui.chart(figs.recurrent(p.W_s, ui.theme(), zmax, "W_s" in edited, blocks), "weights-W_s")
     with middle:

@@ -109,7 +109,7 @@ def input_weights(W_x: np.ndarray, theme: str = "screen", zmax: float | None = N
     """W_x (G*H, D): row i = unit a_i(n), column d = input x_d(n)."""
     R, D = W_x.shape
     H = R // max(len(blocks), 1)
-    title = "W_x, the input weights" + _blocks_title(blocks) + (" (edited)" if edited else "")
+    title = "W_x, the input weights" + (" (edited)" if edited else "")  # the blocks: on the rows, as in W_s
     fig = heatmap(W_x, rows(H, blocks), labels("x", D), "W_x", title, "from x_d(n)",
                   "to a_i(n)" if not blocks else "to gate block k, unit i", theme, zmax)
     return mark_blocks(fig, H, blocks, theme)
@@ -120,7 +120,7 @@ def bias(b: np.ndarray, theme: str = "screen", zmax: float | None = None, edited
     """b (G*H,) as one column."""
     H = len(b) // max(len(blocks), 1)
     fig = heatmap(np.asarray(b, dtype=float)[:, None], rows(H, blocks), ["b"], "b",
-                  "b, the bias" + _blocks_title(blocks) + (" (edited)" if edited else ""), "",
+                  "b, the bias" + (" (edited)" if edited else ""), "",
                   "unit i" if not blocks else "gate block k, unit i", theme, zmax)
     return mark_blocks(fig, H, blocks, theme)
 
