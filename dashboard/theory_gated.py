@@ -68,7 +68,7 @@ def show(exp: Experiment) -> None:
     if problem is not None and problem.kind == "overflow":
         st.warning(problem.message, icon=":material/error:")
     direct, product = log.direct_product_norms, log.product_norms  # (N+1,) each, or None
-    back = min(1, N)  # entry 1: from N back to step 1 (N = 1: nothing to go back over)
+    back = 1 if N > 1 else 0  # entry 1: from N back to step 1 (N = 1: to the initial state, one factor)
 
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(f"mean {gate_name} {gate}", f"{mean:.2f}",
@@ -77,11 +77,11 @@ def show(exp: Experiment) -> None:
     c2.metric(f"{gate}: 10–90 %", f"{lo:.2f} – {hi:.2f}", help="The 10th and 90th percentiles over units and "
               "batch, averaged over the steps.")
     if direct is not None:
-        c3.metric(f"∏ diag({gate}) keeps, N → 1", share(direct[back]),
-                  help=f"‖diag({gate}(N)) ⋯ diag({gate}(2))‖₂ = max_i ∏ {gate}_i(m): the best-kept unit's share along "
+        c3.metric(f"∏ diag({gate}) keeps, N → {back}", share(direct[back]),
+                  help=f"‖diag({gate}(N)) ⋯ diag({gate}({back + 1}))‖₂ = max_i ∏ {gate}_i(m): the best-kept unit's share along "
                        "the direct terms alone, for the first sequence of the batch.")
-        c4.metric("full Jacobian keeps, N → 1", share(product[back]),
-                  help=f"‖∂{state}(N)/∂{state}(1)‖₂: every path back, the direct term and those through W_s.")
+        c4.metric(f"full Jacobian keeps, N → {back}", share(product[back]),
+                  help=f"‖∂{state}(N)/∂{state}({back})‖₂: every path back, the direct term and those through W_s.")
 
     # --- Why no Pascanu bound, and what to change -----------------------------------------------------------
     with st.container(border=True):
@@ -111,7 +111,7 @@ def show(exp: Experiment) -> None:
                f"and batch: {lo:.2f} – {hi:.2f}). The other gates: {others}; "
                + ("i decides what is written into c(n), o what of it is shown as s(n)." if cell == "lstm" else
                   "r decides how much of s(n−1) the candidate g(n) sees.")
-               + (" Boxes need one value per step; with N = 1 each panel has one point." if N == 1 else ""))
+               + (" With N = 1 each panel has one point; its bar is the 10–90 % range." if N == 1 else ""))
 
     # --- The direct terms against the full Jacobian ------------------------------------------------------------
     if product is None:
@@ -155,8 +155,8 @@ def what_you_see(cell: str, gate: str, gate_name: str, state: str, mean: float, 
         return text + f"The {gate_name} alone is open enough to carry the memory over all {N} steps."
     text += f"The {gate_name} alone would let it fade; "
     if full > 2 * kept:
-        text += (f"the paths through W_s carry more back here, but they shrink with every step like the plain RNN's "
-                 f"do. Raise the gate bias to open {gate} and keep the gradient on the direct path.")
+        text += (f"the paths through W_s carry more back here ({share(full)} against {share(kept)}), as in a plain "
+                 f"RNN, through the weights. Raise the gate bias to open {gate} and keep the gradient on the direct path.")
     else:
         text += (f"the paths through W_s do not make up for it: every step back multiplies by about {mean:.2f}. Raise "
                  f"the gate bias to open {gate}.")

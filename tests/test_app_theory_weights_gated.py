@@ -99,6 +99,7 @@ def test_theory_page_from_one_step_to_a_thousand(cell, N):
     assert len(specs(at)) == 3  # H = 16: the Jacobians are affordable at N = 1000 too
     if N == 1:
         assert any("With N = 1 there is no step back" in c.value for c in at.caption)
+        assert f"∏ diag({KEEP[cell]}) keeps, N → 0" in metrics(at)  # to the initial state: not a trivial 100 %
 
 
 def test_theory_page_says_when_the_lstm_jacobians_are_not_affordable():

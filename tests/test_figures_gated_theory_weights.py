@@ -55,7 +55,10 @@ def test_gate_values_one_panel_per_gate_the_keeping_gate_first(cell, theme):
 def test_gate_values_with_one_step_draws_a_point():
     _, _, res = run("lstm", N=1)
     fig = theory.gate_values(res.log.gate_stats, "f", LABELS["lstm"])
-    assert named(fig, "mean f(n)").mode == "lines+markers" and len(named(fig, "mean f(n)").y) == 1
+    mean = named(fig, "mean f(n)")
+    assert mean.mode == "lines+markers" and len(mean.y) == 1
+    q = res.log.gate_stats["f"]  # (1, 3): the band of one step is drawn as an error bar
+    np.testing.assert_allclose([mean.y[0] - mean.error_y.arrayminus[0], mean.y[0] + mean.error_y.array[0]], q[0, 1:])
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

@@ -197,6 +197,8 @@ def gate_values(stats: dict[str, np.ndarray], keep: str, labels: dict[str, str],
         fig.add_trace(go.Scatter(
             x=n, y=q[:, 0], mode=mode, name=f"mean {g}(n)", showlegend=False,
             line=dict(color=colour, width=th.line_width(theme) * (1 if g == keep else 0.6)),
+            error_y=None if N > 1 else dict(type="data", symmetric=False, array=q[:, 2] - q[:, 0],  # one step: the
+                                            arrayminus=q[:, 0] - q[:, 1], color=colour),  # band as a bar
             customdata=q[:, 1:], hovertemplate=f"n = %{{x}}<br>mean {g} = %{{y:.3f}}<br>10–90 %: "
                                                "%{customdata[0]:.3f} – %{customdata[1]:.3f}<extra></extra>",
         ), row=row, col=1)
