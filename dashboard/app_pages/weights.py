@@ -126,6 +126,9 @@ def gated_view() -> None:
                    delta_color="off", help=f"max |λ| of the {H} × {H} block of W_s that feeds the {names[k]}.")
         col.metric(f"σ_max(W_s{k})", f"{sigma:.3f}", delta=f"{sigma - sigma0:+.3f} by the edit" if changed else None,
                    delta_color="off")
+    if exp.radius and "W_s" not in edited:
+        st.caption(f"The sidebar's spectral radius rescales each block on its own (rnn_engine.init): every W_sk starts "
+                   f"at ρ = {exp.radius:g}.")
     st.markdown("\n".join(f"- **{k}, {names[k]}** (rows {k}₁…{k}{figs.sub(H)}): {roles[k]}." for k in blocks))
     keep, keep_name = gates.KEEP[exp.cell]
     st.caption(f"No single σ_max caps a gated cell's gradient: its step back holds the direct term diag({keep}(n)), "

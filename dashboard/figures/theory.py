@@ -162,7 +162,7 @@ def local_jacobians(jac: np.ndarray, rate: float, theme: str = "screen",
 # --- Gated cells: the direct term diag(f(n)) (LSTM cell state) or diag(z(n)) (GRU) beside the full Jacobian ------
 #     LSTM  c(n) = f(n) * c(n-1) + i(n) * g(n):          dc(n)/dc(n-1) = diag(f(n)) + (paths through W_s)
 #     GRU   s(n) = z(n) * s(n-1) + (1 - z(n)) * g(n):    ds(n)/ds(n-1) = diag(z(n)) + (paths through W_s)
-GATE_PANEL_PX = {"screen": 165, "projector": 0}  # screen height per gate panel (projector: the look's height)
+GATE_PANEL_PX = {"screen": (160, 165), "projector": (320, 240)}  # on screen: title and legend, then px per panel
 
 
 def gate_values(stats: dict[str, np.ndarray], keep: str, labels: dict[str, str], theme: str = "screen",
@@ -212,8 +212,8 @@ def gate_values(stats: dict[str, np.ndarray], keep: str, labels: dict[str, str],
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=one, name="1: passes everything on"))
     fig.update_xaxes(title_text="time step n", row=G, col=1)
     fig.update_layout(title=title, legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
-    if GATE_PANEL_PX[theme]:
-        fig.update_layout(height=160 + GATE_PANEL_PX[theme] * G)
+    top, per_panel = GATE_PANEL_PX[theme]  # (an export sets its own size)
+    fig.update_layout(height=top + per_panel * G)
     fig.update_xaxes(**whole_number_ticks(fig))
     return th.apply(fig, theme)
 
