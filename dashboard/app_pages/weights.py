@@ -135,7 +135,8 @@ def gated_view() -> None:
                f"which does not pass through W_s (see the Theory page). A block's ρ and σ_max say how strongly "
                f"s(n−1) drives that gate. The {keep_name}'s bias b_{keep} starts at the sidebar's gate bias, "
                f"{exp.gate_bias:+g}; its rows in b show it.")
-    left, middle, right = st.columns([3, 1.7, 1.3])
+    # Side by side the rows line up across the three; the projector's large type needs the full width for each.
+    left, middle, right = st.columns([3, 1.7, 1.3]) if ui.theme() == "screen" else (st.container(),) * 3
     with left:
         ui.chart(figs.recurrent(p.W_s, ui.theme(), zmax, "W_s" in edited, blocks), "weights-W_s")
     with middle:
