@@ -148,18 +148,18 @@ def what_you_see(cell: str, gate: str, gate_name: str, state: str, mean: float, 
         return (f"‖∂{state}(N)/∂{state}(n)‖₂ overflowed to infinity at n = {n_bad}, going back from N: the paths "
                 "through W_s grow faster than a float64 can hold; the curve stops where it overflowed.")
     kept, full = direct[1], product[1]
-    text = (f"What you should see: with the {gate_name} at a mean of {mean:.2f}, the direct terms alone keep "
-            f"{share(kept)} of the gradient from step N = {N} back to step 1 (the best-kept unit, {N - 1} factors "
-            f"{gate} < 1), and the full Jacobian keeps {share(full)}. ")
+    text = (f"What you should see at the initial weights θ(0): with the {gate_name} at a mean of {mean:.2f}, the "
+            f"direct terms alone keep {share(kept)} of the gradient from step N = {N} back to step 1 (the best-kept "
+            f"unit, {N - 1} factors {gate} < 1), and the full Jacobian keeps {share(full)}. ")
     if kept >= 0.1:
         return text + f"The {gate_name} alone is open enough to carry the memory over all {N} steps."
-    text += f"The {gate_name} alone would let it fade; "
-    if full > 2 * kept:
-        text += (f"the paths through W_s carry more back here ({share(full)} against {share(kept)}), as in a plain "
-                 f"RNN, through the weights. Raise the gate bias to open {gate} and keep the gradient on the direct path.")
+    text += f"The {gate_name} alone lets it fade" + (
+        "; the paths through W_s carry more back, as in a plain RNN. " if full > 2 * kept else ". ")
+    if mean < 0.5:
+        text += (f"With {gate} this far below 1 the {CELLS[cell]} forgets like the plain RNN; raise the gate bias to "
+                 f"open {gate}.")
     else:
-        text += (f"the paths through W_s do not make up for it: every step back multiplies by about {mean:.2f}. Raise "
-                 f"the gate bias to open {gate}.")
+        text += f"Raise the gate bias to open {gate} further and keep the gradient on the direct path."
     return text
 
 

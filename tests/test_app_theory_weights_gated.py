@@ -179,3 +179,12 @@ def test_headless_export_collects_the_gated_theory_and_weights_figures(cell):
     assert not problems
     assert {"theory_theory-gates", "theory_theory-direct-products", "theory_theory-direct-local",
             "weights_weights-W_s", "weights_weights-W_x", "weights_weights-b"} <= set(figures)
+
+
+@pytest.mark.parametrize(("bias", "words"), [(-3.0, "forgets like the plain RNN"), (5.0, "open enough to carry")])
+def test_what_you_should_see_follows_the_forget_gate(bias, words):
+    at = run("theory", {"cell": "lstm", "N": 8, "gate_bias": bias})
+    (sentence,) = [c.value for c in at.caption if "What you should see" in c.value]
+    assert words in sentence
+    assert ("open enough" in sentence) == (float(metrics(at)["∏ diag(f) keeps, N → 1"].rstrip(" %")) >= 10
+                                           if "%" in metrics(at)["∏ diag(f) keeps, N → 1"] else False)
