@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from dashboard import export
 from dashboard import theme as th
 from dashboard.figures import theory, weights
 from rnn_engine import backward, forward
@@ -127,3 +128,18 @@ def test_elman_heatmaps_are_unchanged():
     fig = weights.recurrent(p.W_s)
     assert fig.layout.title.text == "W_s, the recurrent weights" and fig.layout.yaxis.scaleanchor == "x"
     assert not fig.layout.shapes and list(fig.data[0].y) == ["s₁", "s₂", "s₃", "s₄"]
+
+
+@pytest.mark.skipif(bool(export.unavailable()), reason="no Chromium for kaleido")
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_new_figures_export_as_slides(cell):
+    p, _, res = run(cell, N=1)  # one step: the smallest figures, one point each
+    log, g = res.log, KEEP[cell]
+    state = "(s, c)" if cell == "lstm" else "s"
+    blocks = ("i", "f", "g", "o") if cell == "lstm" else ("r", "z", "g")
+    for fig in (theory.gate_values(log.gate_stats, g, LABELS[cell], "screen"),
+                theory.direct_products(log.product_norms, log.direct_product_norms, g, state),
+                theory.gated_local_jacobians(log.jacobian_norms, log.direct_norms, g, state),
+                weights.recurrent(p.W_s, blocks=blocks)):
+        svg = export.to_bytes(fig, "svg")
+        assert svg.lstrip().startswith(b"<svg") and b'width="1920"' in svg
