@@ -30,7 +30,3 @@ ROLES = {  # gate block -> what it does, in one line
     },
 }
 
-
-def label(cell: str, name: str) -> str:
-    """'f, forget gate'."""
-    return f"{name}, {NAMES[cell][name]}"

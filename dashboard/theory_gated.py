@@ -97,7 +97,8 @@ def show(exp: Experiment) -> None:
         wider = max((b for b in GATE_BIASES if b > exp.gate_bias), default=None)  # the sidebar's most open
         st.info(f"The sidebar's **gate bias** (now {exp.gate_bias:+g}) is b_{gate}, the bias of the {gate_name}: "
                 f"{gate}(n) starts near σ({exp.gate_bias:+g}) = {sigmoid(exp.gate_bias):.2f}. "
-                + (f"Raise it to {wider:+g} (σ = {sigmoid(wider):.2f}) and watch the curves below flatten"
+                + (f"Raise it to {wider:+g} (σ = {sigmoid(wider):.2f}) and watch the direct terms' curve below "
+                   "flatten"
                    if wider is not None else "It is at the sidebar's largest")
                 + (", or set it to −3 and watch the LSTM forget like the plain RNN." if cell == "lstm" and
                    exp.gate_bias > -3 else "."), icon=":material/lightbulb:")
@@ -106,8 +107,9 @@ def show(exp: Experiment) -> None:
     labels = {g: gates.NAMES[cell][g] for g in stats}
     ui.chart(figs.gate_values(stats, gate, labels, ui.theme()), "theory-gates")
     others = ", ".join(f"{g} (mean {float(np.nanmean(stats[g][:, 0])):.2f})" for g in stats if g != gate)
-    st.caption(f"{'An' if gate_name[0] in 'aeiou' else 'A'} {gate_name} near 1 keeps the gradient: it passes {'c(n−1)' if cell == 'lstm' else 's(n−1)'}, "
-               f"and the gradient back to it, on unchanged. Here {gate}(n) has a mean of {mean:.2f} (10–90 % of units "
+    kept_state = "c(n−1)" if cell == "lstm" else "s(n−1)"
+    st.caption(f"{'An' if gate_name[0] in 'aeiou' else 'A'} {gate_name} near 1 keeps the gradient: it passes "
+               f"{kept_state}, and the gradient back to it, on unchanged. Here {gate}(n) has a mean of {mean:.2f} (10–90 % of units "
                f"and batch: {lo:.2f} – {hi:.2f}). The other gates: {others}; "
                + ("i decides what is written into c(n), o what of it is shown as s(n)." if cell == "lstm" else
                   "r decides how much of s(n−1) the candidate g(n) sees.")
@@ -123,8 +125,8 @@ def show(exp: Experiment) -> None:
     ui.chart(figs.direct_products(product, direct, gate, state, ui.theme()), "theory-direct-products")
     st.caption(what_you_see(cell, gate, gate_name, state, mean, direct, product, N))
     if np.any(direct == 0) or np.any(product == 0):
-        st.caption("Where a curve stops on the left, its value fell below 10⁻³⁰⁸, the smallest number a float64 holds: "
-                   "it underflowed to 0, and a log axis cannot draw 0.")
+        st.caption("Where a curve stops on the left and triangles sit on the 0 line, its value fell below 10⁻³⁰⁸, the "
+                   "smallest number a float64 holds: it underflowed to 0, which a log axis cannot draw.")
     jac, one = log.jacobian_norms, log.direct_norms  # (N,) each
     ui.chart(figs.gated_local_jacobians(jac, one, gate, state, ui.theme()), "theory-direct-local")
     with np.errstate(invalid="ignore"), _quiet():
