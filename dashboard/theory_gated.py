@@ -49,7 +49,7 @@ def show(exp: Experiment) -> None:
     cell, name = exp.cell, CELLS[exp.cell]
     gate, gate_name = gates.KEEP[cell]
     state = gates.STATE[cell]
-    ui.header(f"Theory: why the {name} keeps its gradient", SEEING[cell], EQUATIONS[cell])
+    ui.header(f"Theory: how the {name}'s {gate_name} carries the gradient back", SEEING[cell], EQUATIONS[cell])
     try:
         s = compute.setup(exp)
         trace, res = compute.gradients(exp, jacobians=True)
