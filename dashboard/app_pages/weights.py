@@ -1,4 +1,6 @@
 """Weights: W_s, W_x, b and W_y as heatmaps; for a small network, type new values and see every page follow.
+A gated cell's W_s (G*H, H), W_x (G*H, D) and b (G*H,) show their gate blocks (LSTM i, f, g, o; GRU r, z, g), with
+rho and sigma_max per recurrent block W_sk instead of the Elman cell's kappa * sigma_max(W_s) against 1.
 
 The edits live in Experiment.weights (JSON of the arrays that differ from the initial ones), kept in
 st.session_state["weights"] and the URL by the sidebar; compute.setup applies them, so every page updates.
