@@ -31,7 +31,7 @@ except ImportError:  # threadpoolctl comes with scikit-learn; without it numpy k
 
 N_SAMPLES = 512  # sequences drawn per task (train + validation)
 VALIDATE_EVERY = 5  # validation loss every 5 iterations keeps a redraw fast
-JACOBIAN_BUDGET = 4e8  # H^3 * N flops above which the Jacobian log is not computed live
+JACOBIAN_BUDGET = 4e8  # S^3 * N flops above which the Jacobian log is not computed live (S: jacobian_size)
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +71,8 @@ EDITABLE = ("W_s", "W_x", "b")  # the arrays the Weights page lets a student typ
 
 
 def apply_weights(params: Params, weights: str) -> Params:
-    """params with the arrays in `weights` (Experiment.weights, JSON) in place of the initial ones.
+    """params with the arrays in `weights` (Experiment.weights, JSON) in place of the initial ones, in the params'
+    own shapes: W_s (G*H, H), W_x (G*H, D), b (G*H,), G = 1 (Elman), 4 (LSTM, blocks i, f, g, o) or 3 (GRU, r, z, g).
 
     Raises ValueError with a clear message when the text is not JSON, names an array that cannot be
     edited, or an array has the wrong shape (H or the task changed since the edit) or a non-number.
@@ -99,9 +100,11 @@ def apply_weights(params: Params, weights: str) -> Params:
         except ValueError:  # ragged nesting
             raise ValueError(f"the edited {name} has rows of different lengths; it needs shape {expected}." + fix) from None
         if value.shape != expected:
-            raise ValueError(f"the edited {name} has shape {value.shape}, but this network (H = {params.H}, "
-                             f"D = {params.D}) needs {expected}: the hidden size or the task changed since it "
-                             "was edited." + fix)
+            gated = params.G > 1  # a gated cell stacks G blocks of H rows: (G*H, H), (G*H, D), (G*H,)
+            raise ValueError(f"the edited {name} has shape {value.shape}, but this network ({params.title}, H = "
+                             f"{params.H}, D = {params.D}" + (f", {params.block_words()}" if gated else "")
+                             + f") needs {expected}: the cell, the hidden size or the task changed since it was "
+                             "edited." + fix)
         if value.dtype.kind not in "iuf" or _holds_bool(d[name]):
             raise ValueError(f"the edited {name} holds something that is not a number (text, true/false or "
                              "an empty cell)." + fix)
@@ -129,8 +132,14 @@ def batch(task: Task, B: int) -> tuple[np.ndarray, np.ndarray]:
     return x, t
 
 
+def jacobian_size(exp: Experiment) -> int:
+    """S, the size of the state the Jacobians J(n) act on: 2H for the LSTM's (s, c), else H."""
+    return 2 * exp.H if exp.cell == "lstm" else exp.H
+
+
 def jacobians_affordable(exp: Experiment) -> bool:
-    return exp.H**3 * exp.N <= JACOBIAN_BUDGET
+    """S^3 N within the budget: N products (and spectral norms) of S x S Jacobians."""
+    return jacobian_size(exp) ** 3 * exp.N <= JACOBIAN_BUDGET
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

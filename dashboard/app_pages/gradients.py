@@ -4,7 +4,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, diagnose, heatmap_run, ui
+from dashboard import compute, diagnose, gates, heatmap_run, ui
 from dashboard import theme as th
 from dashboard.figures import gradients as figs
 from rnn_engine import get_activation
@@ -28,7 +28,7 @@ WAY_BACK = {
             r"\frac{\partial L}{\partial s(n-1)} = z(n) \odot \frac{\partial L}{\partial s(n)} + \dots,\quad "
             r"s(n) = (1 - z(n)) \odot g(n) + z(n) \odot s(n-1)"),
 }
-GATE = {"lstm": ("f", "forget gate"), "gru": ("z", "update gate")}  # the gate that keeps the memory
+GATE = gates.KEEP  # the gate that keeps the memory: LSTM ("f", "forget gate"), GRU ("z", "update gate")
 
 exp = ui.experiment()
 words, equation = WAY_BACK[exp.cell]

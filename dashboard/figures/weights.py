@@ -2,6 +2,9 @@
 
     a(n) = W_x x(n) + W_s s(n-1) + b,   z(n) = W_y s(n) + b_y
     W_s[i, j] carries s_j(n-1) into a_i(n);  W_x[i, d] carries x_d(n) into a_i(n).
+
+A gated cell stacks one block of H rows per gate (LSTM i, f, g, o; GRU r, z, g): W_s (G*H, H), W_x (G*H, D),
+b (G*H,); its rows are labelled by block and unit (f₃: the forget gate of unit 3) and the blocks are separated.
 """
 from __future__ import annotations
 
@@ -20,6 +23,28 @@ NUMBERS_MAX = {"screen": 12, "projector": 6}
 def labels(symbol: str, count: int) -> list[str]:
     """['s₁', 's₂', …] for symbol 's'."""
     return [f"{symbol}{sub(i)}" for i in range(1, count + 1)]
+
+
+ROW_LABELS_MAX = 16  # up to this many stacked rows every row is labelled; beyond, only each gate block's name
+
+
+def rows(H: int, blocks: tuple[str, ...] = ()) -> list[str]:
+    """Row labels: s₁..s_H for the Elman cell; i₁..i_H, f₁..f_H, … for a gated cell's stacked blocks."""
+    return labels("s", H) if not blocks else [f"{k}{sub(j)}" for k in blocks for j in range(1, H + 1)]
+
+
+def mark_blocks(fig: go.Figure, H: int, blocks: tuple[str, ...], theme: str) -> go.Figure:
+    """A line between gate blocks and, for many rows, one y tick per block (its name) instead of one per row."""
+    if not blocks:
+        return fig
+    for k in range(1, len(blocks)):
+        fig.add_shape(type="line", xref="x domain", x0=0, x1=1, y0=k * H - 0.5, y1=k * H - 0.5,
+                      line=dict(color=th.INK, width=th.line_width(theme) * 0.8))
+    if len(blocks) * H > ROW_LABELS_MAX:
+        names = rows(H, blocks)
+        fig.update_yaxes(tickvals=[names[k * H + (H - 1) // 2] for k in range(len(blocks))],
+                         ticktext=[f"<b>{k}</b>" for k in blocks], ticks="")
+    return fig
 
 
 def heatmap(W: np.ndarray, rows: list[str], cols: list[str], name: str, title: str, x_title: str, y_title: str,
@@ -65,26 +90,39 @@ def heatmap(W: np.ndarray, rows: list[str], cols: list[str], name: str, title: s
     return finish(fig, title, x_title, y_title, theme)
 
 
-def recurrent(W_s: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False) -> go.Figure:
-    """W_s (H, H): row i = unit a_i(n), column j = s_j(n-1)."""
-    H = W_s.shape[0]
-    s = labels("s", H)
-    return heatmap(W_s, s, s, "W_s", "W_s, the recurrent weights" + (" (edited)" if edited else ""),
-                   "from s_j(n−1)", "to a_i(n)", theme, zmax, square=True)
+def _blocks_title(blocks: tuple[str, ...]) -> str:
+    return f", blocks {', '.join(blocks)}" if blocks else ""
 
 
-def input_weights(W_x: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False) -> go.Figure:
-    """W_x (H, D): row i = unit a_i(n), column d = input x_d(n)."""
-    H, D = W_x.shape
-    return heatmap(W_x, labels("s", H), labels("x", D), "W_x", "W_x, the input weights" + (" (edited)" if edited else ""),
-                   "from x_d(n)", "to a_i(n)", theme, zmax)
+def recurrent(W_s: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False,
+              blocks: tuple[str, ...] = ()) -> go.Figure:
+    """W_s (G*H, H): row i = unit a_i(n) (of gate block k for a gated cell), column j = s_j(n-1)."""
+    H = W_s.shape[1]
+    title = "W_s, the recurrent weights" + _blocks_title(blocks) + (" (edited)" if edited else "")
+    fig = heatmap(W_s, rows(H, blocks), labels("s", H), "W_s", title, "from s_j(n−1)",
+                  "to a_i(n)" if not blocks else "to gate block k, unit i", theme, zmax, square=not blocks)
+    return mark_blocks(fig, H, blocks, theme)
 
 
-def bias(b: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False) -> go.Figure:
-    """b (H,) as one column."""
-    H = len(b)
-    return heatmap(np.asarray(b, dtype=float)[:, None], labels("s", H), ["b"], "b",
-                   "b, the bias" + (" (edited)" if edited else ""), "", "unit i", theme, zmax)
+def input_weights(W_x: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False,
+                  blocks: tuple[str, ...] = ()) -> go.Figure:
+    """W_x (G*H, D): row i = unit a_i(n), column d = input x_d(n)."""
+    R, D = W_x.shape
+    H = R // max(len(blocks), 1)
+    title = "W_x, the input weights" + (" (edited)" if edited else "")  # the blocks: on the rows, as in W_s
+    fig = heatmap(W_x, rows(H, blocks), labels("x", D), "W_x", title, "from x_d(n)",
+                  "to a_i(n)" if not blocks else "to gate block k, unit i", theme, zmax)
+    return mark_blocks(fig, H, blocks, theme)
+
+
+def bias(b: np.ndarray, theme: str = "screen", zmax: float | None = None, edited: bool = False,
+         blocks: tuple[str, ...] = ()) -> go.Figure:
+    """b (G*H,) as one column."""
+    H = len(b) // max(len(blocks), 1)
+    fig = heatmap(np.asarray(b, dtype=float)[:, None], rows(H, blocks), ["b"], "b",
+                  "b, the bias" + (" (edited)" if edited else ""), "",
+                  "unit i" if not blocks else "gate block k, unit i", theme, zmax)
+    return mark_blocks(fig, H, blocks, theme)
 
 
 def readout(W_y: np.ndarray, theme: str = "screen", zmax: float | None = None) -> go.Figure:
