@@ -111,7 +111,7 @@ def page_text(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-@pytest.mark.parametrize("page", [p for p in PAGES if p not in ("theory", "weights")])  # those two: next commit
+@pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_for_every_cell(page, cell):
     at = run(page, {"v": 2, "cell": cell})
     no_exception(at)
