@@ -1,0 +1,108 @@
+"""The Credit page through AppTest, for every cell: its five charts with the numbers the engine computes, its own
+controls in the address (credit_m, credit_sample) and back, bad values in the URL said and replaced, the
+windowed computation above the budget, and a task with a loss at the last step only said so."""
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import compute
+from dashboard.config import Experiment
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+CELLS = ["elman", "lstm", "gru"]
+TITLES = ("Which loss term reaches which step", "Gradient horizon of the loss at step", "Where the gradient reaching",
+          "What the output at m still remembers", "Evolution of training")
+
+
+def run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in {"v": "2", "task": "copy", "N": "24", "H": "8", "iterations": "5", **(query or {})}.items():
+        at.query_params[k] = str(v)
+    at.run()
+    at.switch_page("app_pages/credit.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def array(v) -> np.ndarray:
+    """A plotly spec array: a list, or {"dtype", "bdata", "shape"} base64 (plotly 6+ writes numpy arrays so)."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        return a.reshape([int(k) for k in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.asarray(v, dtype=float)
+
+
+def notices(at: AppTest) -> str:
+    return " ".join(w.value for w in list(at.sidebar.warning) + list(at.main.warning))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_the_page_draws_its_five_charts_for_every_cell(cell):
+    at = run({"cell": cell})
+    titles = [s["layout"]["title"]["text"] for s in specs(at)]
+    assert len(titles) == 5 and all(t.startswith(want) for t, want in zip(titles, TITLES, strict=True)), titles
+    assert not at.error
+    heat = specs(at)[0]["data"][0]
+    z = array(heat["z"])  # (N, N) log10 ||dl_m/ds(n)||, NaN above the diagonal
+    exp = Experiment(task="copy", N=24, H=8, iterations=5, cell=cell)
+    I = compute.credit(exp).itemized
+    assert z.shape == (24, 24)
+    lower = np.tril(np.ones((24, 24), bool))
+    assert np.isnan(z[~lower]).all()
+    positive = I > 0
+    np.testing.assert_allclose(z[positive], np.log10(I[positive]), rtol=1e-5)
+    assert "the loss at step m" in heat["hovertemplate"] and "% of what reaches s(n)" in heat["hovertemplate"]
+    assert at.metric[0].label == "This network remembers about" and at.metric[0].value.endswith("steps")
+
+
+def test_the_copy_task_rows_without_a_loss_are_grey_and_said():
+    at = run()
+    data = specs(at)[0]["data"]
+    assert len(data) == 2 and data[1]["name"].startswith("exactly 0")
+    assert any("Grey rows: 14 steps with no loss term" in c.value for c in at.caption)  # N = 24: S = 10 recall steps
+
+
+def test_the_loss_step_and_the_sample_go_into_the_address_and_come_back():
+    at = run({"credit_m": "20", "credit_sample": "3"})
+    assert at.slider(key="credit_m").value == 20
+    assert at.number_input(key="credit_sample").value == 3
+    assert at.query_params["credit_m"] == ["20"] or at.query_params["credit_m"] == "20"
+    assert "credit_sample" in at.query_params
+    assert specs(at)[1]["layout"]["title"]["text"].startswith("Gradient horizon of the loss at step m = 20")
+    assert "sample 3" in specs(at)[3]["layout"]["title"]["subtitle"]["text"]
+    at.slider(key="credit_m").set_value(22).run()
+    assert not at.exception
+    assert str(at.query_params["credit_m"]).strip("[]'") == "22"
+    at.slider(key="credit_m").set_value(24).run()  # back at its default, m = N: not in the address
+    assert "credit_m" not in at.query_params
+
+
+@pytest.mark.parametrize("key, raw", [("credit_m", "0"), ("credit_m", "25"), ("credit_m", "abc"),
+                                      ("credit_sample", "-1"), ("credit_sample", "999"), ("credit_sample", "1e309")])
+def test_a_bad_value_in_the_url_falls_back_with_a_notice(key, raw):
+    at = run({key: raw})
+    assert f"URL parameter {key}={raw!r} ignored" in notices(at)
+    assert at.slider(key="credit_m").value == 24 and at.number_input(key="credit_sample").value == 0
+
+
+def test_a_loss_at_the_last_step_only_is_said_with_a_task_to_try():
+    at = run({"task": "temporal_order"})
+    assert any("only the bottom row" in i.value and "copy task" in i.value for i in at.info)
+    assert len(specs(at)) == 5
+
+
+def test_a_long_run_is_computed_on_a_window_and_says_so_on_the_chart():
+    at = run({"task": "sine", "N": "1000", "H": "16", "cell": "lstm", "iterations": "1"})
+    heat = specs(at)[0]
+    W = compute.credit_window(Experiment(task="sine", N=1000, H=16, cell="lstm"), 32)
+    assert W < 1000 and array(heat["data"][0]["z"]).shape == (W, W)
+    assert f"the last {W} of 1000 steps" in heat["layout"]["title"]["subtitle"]["text"]
+    assert array(heat["data"][0]["x"])[0] == 1000 - W + 1
