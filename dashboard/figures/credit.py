@@ -144,7 +144,7 @@ def itemized_pair(before: np.ndarray, after: np.ndarray, first: int = 1, theme: 
     W = A.shape[0]
     steps = np.arange(first, first + W)
     zr = zrange(A, B)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=titles)
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)  # titles under: none collide
     for col, I in ((1, A), (2, B)):
         fig.add_trace(_itemized_trace(I, first, zr, col == 2), row=1, col=col)
         zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", dict(xaxis=f"x{col if col > 1 else ''}",
@@ -152,7 +152,7 @@ def itemized_pair(before: np.ndarray, after: np.ndarray, first: int = 1, theme: 
         if zeros is not None:
             fig.add_trace(zeros)
         _step_axes(fig, first, W, row=1, col=col)
-        fig.update_xaxes(title_text="state step n", row=1, col=col)
+        fig.update_xaxes(title_text=f"state step n: {titles[col - 1]}", row=1, col=col)
     fig.update_yaxes(title_text="loss step m", row=1, col=1)
     fig.update_layout(title=title)
     if note:
@@ -183,8 +183,10 @@ def horizon_curve(row: np.ndarray, m: int, first: int = 1, horizon: float | None
     if horizon is not None and np.isfinite(horizon) and m - horizon >= first:
         at = int(m - horizon)
         fig.add_vline(x=at, line=dict(dash="dash", color=th.OKABE_ITO[3], width=th.line_width(theme)))
-        fig.add_annotation(x=at, y=1, yref="paper", text=f"memory horizon: {int(horizon)} steps back (n = {at})",
-                           showarrow=False, xanchor="left", yanchor="bottom", xshift=4)
+        right = at - first > (m - first) / 2  # the words on the side of the line with room (the curve rises to m)
+        fig.add_annotation(x=at, y=0.98, yref="paper", text=f"memory horizon: {int(horizon)} steps back (n = {at})",
+                           showarrow=False, xanchor="right" if right else "left", yanchor="top",
+                           xshift=-4 if right else 4)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
     return finish(fig, title or f"Gradient horizon of the loss at step m = {m}: ‖∂ℓ_{m}/∂s(n)‖", "time step n",
                   f"‖∂ℓ_{m}/∂s(n)‖  (log scale)", theme, log_y=True)
