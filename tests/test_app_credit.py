@@ -53,21 +53,30 @@ def test_the_page_draws_its_five_charts_for_every_cell(cell):
     heat = specs(at)[0]["data"][0]
     z = array(heat["z"])  # (N, N) log10 ||dl_m/ds(n)||, NaN above the diagonal
     exp = Experiment(task="copy", N=24, H=8, iterations=5, cell=cell)
-    I = compute.credit(exp).itemized
-    assert z.shape == (24, 24)
-    lower = np.tril(np.ones((24, 24), bool))
+    I = compute.credit(exp).itemized[14:]  # the copy task's first N - S = 14 loss terms are 0: rows left out
+    assert z.shape == (10, 24) and list(array(heat["y"])) == list(range(15, 25))
+    lower = np.tril(np.ones((24, 24), bool))[14:]
     assert np.isnan(z[~lower]).all()
     positive = I > 0
+    assert positive[lower].all()
     np.testing.assert_allclose(z[positive], np.log10(I[positive]), rtol=1e-5)
     assert "the loss at step m" in heat["hovertemplate"] and "% of what reaches s(n)" in heat["hovertemplate"]
     assert at.metric[0].label == "This network remembers about" and at.metric[0].value.endswith("steps")
 
 
-def test_the_copy_task_rows_without_a_loss_are_grey_and_said():
+def test_the_copy_task_rows_without_a_loss_are_left_out_and_said():
     at = run()
-    data = specs(at)[0]["data"]
-    assert len(data) == 2 and data[1]["name"].startswith("exactly 0")
-    assert any("Grey rows: 14 steps with no loss term" in c.value for c in at.caption)  # N = 24: S = 10 recall steps
+    heat = specs(at)[0]
+    assert len(heat["data"]) == 1, "no zero left among the rows drawn"
+    assert "rows m = 1–14 left out: no loss term there" in heat["layout"]["title"]["subtitle"]["text"]
+    assert any("The first 14 steps have no loss term" in c.value for c in at.caption)  # N = 24: S = 10 recall steps
+
+
+def test_a_task_with_a_loss_at_every_step_draws_every_row():
+    at = run({"task": "sine", "N": "12"})
+    heat = specs(at)[0]["data"]
+    assert len(heat) == 1 and array(heat[0]["z"]).shape == (12, 12)
+    assert not any("left out" in c.value for c in at.caption)
 
 
 def test_the_loss_step_and_the_sample_go_into_the_address_and_come_back():

@@ -65,6 +65,17 @@ def test_the_heatmap_is_the_lower_triangle_in_log_colour_with_zeros_grey_and_the
     np.testing.assert_allclose(custom[5, 0, 1], 100 * figs.shares(I)[5, 0], rtol=1e-5)
 
 
+def test_leading_rows_without_a_loss_are_left_out_only_when_they_are_most_of_the_picture():
+    I = linear(10, 0.5)
+    I[:6] = 0.0
+    assert figs.quiet_rows(I) == 6
+    fig = figs.itemized_heatmap(I, 1, "screen", top=6)
+    assert list(fig.data[0].y) == [7, 8, 9, 10] and np.asarray(fig.data[0].z).shape == (4, 10)
+    I[:6] = linear(10, 0.5)[:6]
+    I[:4] = 0.0
+    assert figs.quiet_rows(I) == 0
+
+
 def test_a_window_starts_its_axes_at_its_first_step_and_says_so():
     fig = figs.itemized_heatmap(linear(5, 0.5), 96, "screen", note="the last 5 of 100 steps only")
     assert list(fig.data[0].x) == [96, 97, 98, 99, 100]

@@ -125,7 +125,10 @@ st.caption((f"At θ(0), {diagnose.percent(near)} of all the credit comes from lo
 
 # 1. the itemised heatmap
 st.subheader("Which loss term reaches which step")
-ui.chart(figs.itemized_heatmap(I, first, ui.theme(), note=window_note), "credit-itemized")
+top = figs.quiet_rows(I)  # the copy task's rows before the recall: exactly 0, left out of the heatmaps
+top_note = (f"rows m = {first}–{first + top - 1} left out: no loss term there (ℓ_m = 0)" if top else "")
+heat_note = "; ".join(t for t in (window_note, top_note) if t)
+ui.chart(figs.itemized_heatmap(I, first, ui.theme(), note=heat_note, top=top), "credit-itemized")
 if not every_step:
     st.info(f"This task ({s.train.name}) reads its loss at the last step only (readout 'last'): L = ℓ_N, so only the "
             f"bottom row m = {N} is non-zero and it is the Gradients page's ‖∂L/∂s(n)‖. Choose a task with a loss at "
@@ -134,8 +137,10 @@ else:
     quiet = W - loss_rows.size
     st.caption("Row m is the gradient of one loss term ℓ_m on its way back to every earlier state; column n is what "
                "reaches s(n), summed over the rows it crosses. "
-               + (f"Grey rows: {ui.count(quiet, 'step')} with no loss term (ℓ_m = 0 there, as in the copy task "
-                  "before its recall). " if quiet else "")
+               + (f"The first {ui.count(top, 'step')} have no loss term (ℓ_m = 0 there: the copy task scores only "
+                  "its recall), so their rows are left out; every row drawn sends gradient back to the symbols at the "
+                  "start, or fails to. " if top else
+                  f"Grey rows: {ui.count(quiet, 'step')} with no loss term (ℓ_m = 0 there). " if quiet else "")
                + "Hover a cell for its share of what reaches s(n).")
 
 # 2. the gradient horizon of one loss term
@@ -244,7 +249,7 @@ else:
     else:
         ui.chart(figs.itemized_pair(I, I1, first, ui.theme(),
                                     titles=("at θ(0)", f"after {ui.count(exp.iterations, 'iteration')}"),
-                                    note=window_note), "credit-training")
+                                    note=heat_note, top=min(top, figs.quiet_rows(I1))), "credit-training")
         near1, far1 = figs.near_far(I1)
         rows1 = np.flatnonzero(I1.sum(axis=1) > 0)
         h1 = memory_horizons(I1, FRACTION)[rows1[-1]] if rows1.size else float("nan")

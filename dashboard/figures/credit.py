@@ -82,9 +82,11 @@ def zrange(*matrices: np.ndarray) -> tuple[float, float] | None:
     return float(np.log10(vals.min())), float(np.log10(vals.max()))
 
 
-def _zero_cells(values: np.ndarray, x, y, said: str, subplot: dict | None = None) -> go.Heatmap | None:
-    """Exact zeros of the lower triangle in a flat grey of their own (a log scale has no colour for 0)."""
-    zero = (values == 0.0) & (lags(values.shape[0]) >= 0)
+def _zero_cells(values: np.ndarray, x, y, said: str, subplot: dict | None = None, top: int = 0) -> go.Heatmap | None:
+    """Exact zeros of the lower triangle (from row top on) in a flat grey of their own (a log scale has no colour
+    for 0)."""
+    zero = ((values == 0.0) & (lags(values.shape[0]) >= 0))[top:]
+    y = y[top:]
     if not zero.any():
         return None
     return go.Heatmap(x=x, y=y, z=np.where(zero, 1.0, np.nan).astype(np.float32), showscale=False,
@@ -92,13 +94,14 @@ def _zero_cells(values: np.ndarray, x, y, said: str, subplot: dict | None = None
                       hovertemplate=f"m = %{{y}}, n = %{{x}}<br>{said}<extra></extra>", **(subplot or {}))
 
 
-def _itemized_trace(I: np.ndarray, first: int, zr, colorbar: bool) -> go.Heatmap:
+def _itemized_trace(I: np.ndarray, first: int, zr, colorbar: bool, top: int = 0) -> go.Heatmap:
+    """The heatmap of rows top.. of I (the rows above hold no loss term and are left out when top > 0)."""
     W = I.shape[0]
     steps = np.arange(first, first + W)
     share = shares(I)
-    custom = np.stack([I, 100.0 * share], axis=-1).astype(np.float32)  # (W, W, 2)
+    custom = np.stack([I, 100.0 * share], axis=-1).astype(np.float32)[top:]  # (W - top, W, 2)
     return go.Heatmap(
-        x=steps, y=steps, z=_triangle(I), customdata=custom, colorscale=th.MAGNITUDE_SCALE,
+        x=steps, y=steps[top:], z=_triangle(I)[top:], customdata=custom, colorscale=th.MAGNITUDE_SCALE,
         zmin=None if zr is None else zr[0], zmax=None if zr is None else zr[1], hoverongaps=False,
         showscale=colorbar, colorbar=dict(title=dict(text="log₁₀ ‖∂ℓ_m/∂s(n)‖", side="right")),
         hovertemplate="the loss at step m = %{y} sends ‖∂ℓ_m/∂s(n)‖ = %{customdata[0]:.3e} to s(n), n = %{x},<br>"
@@ -114,18 +117,29 @@ def _step_axes(fig: go.Figure, first: int, W: int, row=None, col=None) -> None:
         fig.update_yaxes(dtick=1 if W <= 15 else 2, row=row, col=col)
 
 
+def quiet_rows(itemized: np.ndarray) -> int:
+    """How many of the first rows to leave out of a heatmap: the leading rows whose loss term is exactly 0 (the
+    copy task before its recall), when they are more than half the rows; else 0 (every row is drawn)."""
+    I = np.asarray(itemized, dtype=float)
+    sending = np.flatnonzero(I.sum(axis=1) > 0)
+    lead = int(sending[0]) if sending.size else 0
+    return lead if lead > I.shape[0] / 2 else 0
+
+
 def itemized_heatmap(itemized: np.ndarray, first: int = 1, theme: str = "screen", zr=None,
-                     title: str = "Which loss term reaches which step: ‖∂ℓ_m/∂s(n)‖", note: str = "") -> go.Figure:
+                     title: str = "Which loss term reaches which step: ‖∂ℓ_m/∂s(n)‖", note: str = "",
+                     top: int = 0) -> go.Figure:
     """RNNbow's itemised gradients: log10 ||dl_m/ds(n)|| over (state step n, loss step m), lower triangle.
 
     itemized: (W, W) [m-first, n-first];  first: the step of its first row and column (a window's start);
-    zr: a shared (min, max) of log10 values;  note: a line under the title (a window, a single loss term).
+    zr: a shared (min, max) of log10 values;  note: a line under the title (a window, a single loss term);
+    top: rows left out at the top (quiet_rows: loss terms that are exactly 0).
     """
     I = np.asarray(itemized, dtype=float)
     W = I.shape[0]
     steps = np.arange(first, first + W)
-    fig = go.Figure(_itemized_trace(I, first, zr, True))
-    zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)")
+    fig = go.Figure(_itemized_trace(I, first, zr, True, top))
+    zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", top=top)
     if zeros is not None:
         fig.add_trace(zeros)
     _step_axes(fig, first, W)
@@ -138,7 +152,7 @@ def itemized_heatmap(itemized: np.ndarray, first: int = 1, theme: str = "screen"
 def itemized_pair(before: np.ndarray, after: np.ndarray, first: int = 1, theme: str = "screen",
                   titles: tuple[str, str] = ("at the initial weights θ(0)", "after training"),
                   title: str = "Evolution of training: ‖∂ℓ_m/∂s(n)‖ before and after, one colour scale",
-                  note: str = "") -> go.Figure:
+                  note: str = "", top: int = 0) -> go.Figure:
     """The itemised heatmap at two sets of weights side by side, on one shared log colour scale."""
     A, B = (np.asarray(v, dtype=float) for v in (before, after))
     W = A.shape[0]
@@ -146,9 +160,9 @@ def itemized_pair(before: np.ndarray, after: np.ndarray, first: int = 1, theme: 
     zr = zrange(A, B)
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)  # titles under: none collide
     for col, I in ((1, A), (2, B)):
-        fig.add_trace(_itemized_trace(I, first, zr, col == 2), row=1, col=col)
-        zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", dict(xaxis=f"x{col if col > 1 else ''}",
-                                                                                            yaxis=f"y{col if col > 1 else ''}"))
+        fig.add_trace(_itemized_trace(I, first, zr, col == 2, top), row=1, col=col)
+        axes = dict(xaxis=f"x{col if col > 1 else ''}", yaxis=f"y{col if col > 1 else ''}")
+        zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", axes, top)
         if zeros is not None:
             fig.add_trace(zeros)
         _step_axes(fig, first, W, row=1, col=col)
@@ -235,7 +249,7 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
         customdata=C.astype(np.float32), colorbar=dict(title=dict(text="log₁₀ ‖∂y(m)/∂x(n)‖", side="right")),
         hovertemplate="‖∂y(m)/∂x(n)‖ = %{customdata:.3e}<br>output step m = %{y}, input step n = %{x}<extra></extra>",
     ), row=2, col=1)
-    show_text = W <= 60
+    room = {1: W <= 80, 2: W <= 30}  # a text per cell where it fits: the top strip's cells are wider than the side's
     for labels, row, col, what in ((inputs, 1, 1, "input x(n)"), (targets, 2, 2, "target")):
         if labels is None:
             continue
@@ -243,7 +257,7 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
         filled = np.array([[1.0 if t else 0.0 for t in labels]])  # (1, W)
         strip = dict(z=filled if row == 1 else filled.T, colorscale=[[0, "#f2f2f2"], [1, "#d9d9d9"]], showscale=False,
                      text=[labels] if row == 1 else [[t] for t in labels], zmin=0, zmax=1,
-                     texttemplate="%{text}" if show_text else None, name=what,
+                     texttemplate="%{text}" if room[row] else None, name=what,
                      hovertemplate=f"step %{{{'x' if row == 1 else 'y'}}}: {what} %{{text}}<extra></extra>")
         if row == 1:
             fig.add_trace(go.Heatmap(x=steps, y=[0], **strip), row=1, col=1)

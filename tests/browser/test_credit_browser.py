@@ -1,5 +1,5 @@
 """The Credit page in a real Chromium: /credit?v=2&task=copy draws the itemised heatmap (a lower triangle of
-N x N cells in log colour, grey rows where the copy task has no loss), and the page's own setting stays in the
+N x N cells in log colour, the rows where the copy task has no loss left out), and the page's own setting stays in the
 address."""
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def test_the_copy_task_opens_with_its_itemised_heatmap(page, app_url, artifacts)
     assert not exceptions(page), exceptions(page)
     assert drawn["h1"] == "Credit assignment"
     assert drawn["type"] == "heatmap" and drawn["title"].startswith("Which loss term reaches which step")
-    assert drawn["rows"] == 10, "N = 10 rows of loss steps"
-    assert drawn["traces"] == 2, "the log-coloured triangle and the grey rows without a loss term"
+    assert drawn["rows"] == 4, "N = 10: the S = 4 recall steps' loss terms (the 6 before are 0 and left out)"
+    assert drawn["traces"] == 1, "the log-coloured triangle, without zeros in the rows drawn"
     charts = settled_value(page, "() => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot').length")
     assert charts == 5
     assert "credit_m=9" in page.url and "task=Copy+memory" in page.url  # the task as its menu text
