@@ -76,6 +76,13 @@ def test_leading_rows_without_a_loss_are_left_out_only_when_they_are_most_of_the
     assert figs.quiet_rows(I) == 0
 
 
+def test_the_colours_span_the_same_decades_for_a_fast_and_a_slow_decay():
+    fast = figs.itemized_heatmap(linear(30, 0.3), 1, "screen").data[0]  # 0.3^29: 15 decades
+    slow = figs.itemized_heatmap(linear(30, 0.99), 1, "screen").data[0]  # 0.99^29: 0.13 decades
+    assert (fast.zmin, fast.zmax) == pytest.approx((-figs.DECADES, 0.0))
+    assert (slow.zmin, slow.zmax) == pytest.approx((-figs.DECADES, 0.0)), "the slow one stays in the bright end"
+
+
 def test_a_window_starts_its_axes_at_its_first_step_and_says_so():
     fig = figs.itemized_heatmap(linear(5, 0.5), 96, "screen", note="the last 5 of 100 steps only")
     assert list(fig.data[0].x) == [96, 97, 98, 99, 100]
@@ -86,6 +93,7 @@ def test_before_and_after_share_one_colour_scale():
     A, B = linear(10, 0.5), 3 * linear(10, 0.9)
     fig = figs.itemized_pair(A, B, 1, "screen")
     lo, hi = figs.zrange(A, B)
+    assert hi - lo == figs.DECADES
     assert [(t.zmin, t.zmax) for t in fig.data] == [(lo, hi), (lo, hi)]
     assert [t.showscale for t in fig.data] == [False, True], "one colour bar for both"
     assert hi == pytest.approx(np.log10(3))

@@ -141,7 +141,9 @@ else:
                   "its recall), so their rows are left out; every row drawn sends gradient back to the symbols at the "
                   "start, or fails to. " if top else
                   f"Grey rows: {ui.count(quiet, 'step')} with no loss term (ℓ_m = 0 there). " if quiet else "")
-               + "Hover a cell for its share of what reaches s(n).")
+               + f"The colours always span the {figs.DECADES:g} decades below the largest entry (smaller ones are the "
+               "darkest), so two cells' maps compare by colour: bright reaches far, dark has vanished. Hover a cell "
+               "for its share of what reaches s(n).")
 
 # 2. the gradient horizon of one loss term
 st.subheader("The gradient horizon of one loss term")
@@ -164,7 +166,7 @@ else:
     back = m - first + 1
     st.caption(f"ℓ_{m}'s gradient stays above {FRACTION:.0%} of its value at s({m}) for "
                + (f"the whole window back to s({first})." if h >= back else
-                  f"{ui.count(int(h), 'step')} back: below it from n = {m - int(h)} on (the dashed line)."))
+                  f"{ui.count(int(h), 'step')} back: at n = {m - int(h)} (the dashed line) and before, it is below."))
 
 # 3. RNNbow's bars
 st.subheader("Where the gradient at each step came from")

@@ -25,6 +25,10 @@ LAG_BANDS = ((0, 0, "m − n = 0 (its own loss)"), (1, 2, "1–2 steps ahead"), 
 # Near is light, far is dark: an ordered, colour-blind-safe ramp taken from the heatmaps' scale.
 BAND_COLOURS = tuple(sample_colorscale(th.MAGNITUDE_SCALE, [0.9, 0.68, 0.46, 0.24, 0.0]))
 FAR = 10  # lags above this are "far" in the page's sentence (the last band)
+# The colour scale of every credit heatmap spans this many decades below its largest entry (smaller entries take
+# the darkest colour; the hover keeps the exact value): one range for every cell and setting, so an RNN's map and an
+# LSTM's can be compared by their colours alone.
+DECADES = 6.0
 
 
 def lags(W: int) -> np.ndarray:
@@ -74,12 +78,14 @@ def _triangle(values: np.ndarray) -> np.ndarray:
 
 
 def zrange(*matrices: np.ndarray) -> tuple[float, float] | None:
-    """A shared (min, max) of log10 over the positive finite entries of several matrices (one colour scale)."""
+    """A shared (min, max) of log10 for several matrices (one colour scale): from DECADES below their largest
+    positive finite entry to it, whatever their smallest (so a slow decay stays bright and a fast one goes dark)."""
     vals = np.concatenate([np.asarray(m, dtype=float).ravel() for m in matrices])
     vals = vals[np.isfinite(vals) & (vals > 0)]
     if vals.size == 0:
         return None
-    return float(np.log10(vals.min())), float(np.log10(vals.max()))
+    hi = float(np.log10(vals.max()))
+    return hi - DECADES, hi
 
 
 def _zero_cells(values: np.ndarray, x, y, said: str, subplot: dict | None = None, top: int = 0) -> go.Heatmap | None:
@@ -138,7 +144,7 @@ def itemized_heatmap(itemized: np.ndarray, first: int = 1, theme: str = "screen"
     I = np.asarray(itemized, dtype=float)
     W = I.shape[0]
     steps = np.arange(first, first + W)
-    fig = go.Figure(_itemized_trace(I, first, zr, True, top))
+    fig = go.Figure(_itemized_trace(I, first, zr if zr is not None else zrange(I), True, top))
     zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", top=top)
     if zeros is not None:
         fig.add_trace(zeros)
@@ -244,8 +250,10 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
     steps = np.arange(first, first + W)
     fig = make_subplots(rows=2, cols=2, shared_xaxes=True, shared_yaxes=True, column_widths=[0.93, 0.07],
                         row_heights=[0.07, 0.93], horizontal_spacing=0.01, vertical_spacing=0.01)
+    zr = zrange(C)
     fig.add_trace(go.Heatmap(
         x=steps, y=steps, z=_triangle(C), colorscale=th.MAGNITUDE_SCALE, hoverongaps=False,
+        zmin=None if zr is None else zr[0], zmax=None if zr is None else zr[1],
         customdata=C.astype(np.float32), colorbar=dict(title=dict(text="log₁₀ ‖∂y(m)/∂x(n)‖", side="right")),
         hovertemplate="‖∂y(m)/∂x(n)‖ = %{customdata:.3e}<br>output step m = %{y}, input step n = %{x}<extra></extra>",
     ), row=2, col=1)
