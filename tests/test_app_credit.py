@@ -115,3 +115,11 @@ def test_a_long_run_is_computed_on_a_window_and_says_so_on_the_chart():
     assert W < 1000 and array(heat["data"][0]["z"]).shape == (W, W)
     assert f"the last {W} of 1000 steps" in heat["layout"]["title"]["subtitle"]["text"]
     assert array(heat["data"][0]["x"])[0] == 1000 - W + 1
+
+
+def test_a_short_sequence_offers_to_lengthen_it_and_the_button_does():
+    at = run({"N": "10"})
+    at.button(key="credit_lengthen").click().run()
+    assert not at.exception
+    assert at.sidebar.slider(key="N").value == 60
+    assert not [b for b in at.button if b.key == "credit_lengthen"], "at N = 60 it is not offered again"

@@ -123,6 +123,18 @@ st.caption((f"At θ(0), {diagnose.percent(near)} of all the credit comes from lo
               "a good part of the gradient comes from far ahead: early steps still learn from late losses.")
            + (f" Computed for {window_note}." if windowed else ""))
 
+SHOWCASE_N = 60  # the presets' length: a lag the plain RNN cannot bridge, and a heatmap that still reads
+
+
+def lengthen() -> None:
+    st.session_state["N"] = SHOWCASE_N
+
+
+if N < 30:
+    st.button(f"Lengthen to N = {SHOWCASE_N} steps: far enough back for the RNN to forget and the LSTM to remember",
+              on_click=lengthen, icon=":material/straighten:", key="credit_lengthen",
+              help="Sets the sidebar's sequence length N. The presets 'Where the credit goes' use it too.")
+
 # 1. the itemised heatmap
 st.subheader("Which loss term reaches which step")
 top = figs.quiet_rows(I)  # the copy task's rows before the recall: exactly 0, left out of the heatmaps
