@@ -123,3 +123,9 @@ def test_a_short_sequence_offers_to_lengthen_it_and_the_button_does():
     assert not at.exception
     assert at.sidebar.slider(key="N").value == 60
     assert not [b for b in at.button if b.key == "credit_lengthen"], "at N = 60 it is not offered again"
+
+
+def test_an_expensive_training_waits_for_a_click():
+    at = run({"task": "copy", "N": "300", "H": "32", "cell": "lstm", "iterations": "200"})
+    assert len(specs(at)) == 4, "everything but the trained map, at once"
+    assert any(b.key == "credit_train" for b in at.button)
