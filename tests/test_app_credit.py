@@ -129,3 +129,9 @@ def test_an_expensive_training_waits_for_a_click():
     at = run({"task": "copy", "N": "300", "H": "32", "cell": "lstm", "iterations": "200"})
     assert len(specs(at)) == 4, "everything but the trained map, at once"
     assert any(b.key == "credit_train" for b in at.button)
+
+
+def test_the_itemised_matrix_downloads_as_csv():
+    at = run()
+    (button,) = [b for b in at.get("download_button") if b.proto.label == "Download the itemised gradients (CSV)"]
+    assert button.proto.disabled is False

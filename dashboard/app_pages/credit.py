@@ -157,6 +157,16 @@ else:
                "darkest), so two cells' maps compare by colour: bright reaches far, dark has vanished. Hover a cell "
                "for its share of what reaches s(n).")
 
+
+
+def itemized_columns() -> dict:
+    """The lower triangle of the itemised matrix as columns m, n, ||dl_m/ds(n)|| and its share of what reaches s(n)."""
+    mm, nn = np.tril_indices(W)  # (W (W+1) / 2,) row and column indices
+    return {"m": first + mm, "n": first + nn, "dl_m_ds_n_norm": I[mm, nn], "share_of_s_n": figs.shares(I)[mm, nn]}
+
+
+ui.csv_download("Download the itemised gradients (CSV)", itemized_columns, "itemized_gradients.csv")
+
 # 2. the gradient horizon of one loss term
 st.subheader("The gradient horizon of one loss term")
 if every_step and W > 1:
