@@ -86,7 +86,7 @@ def test_the_loss_step_and_the_sample_go_into_the_address_and_come_back():
     assert at.query_params["credit_m"] == ["20"] or at.query_params["credit_m"] == "20"
     assert "credit_sample" in at.query_params
     assert specs(at)[1]["layout"]["title"]["text"].startswith("Gradient horizon of the loss at step m = 20")
-    assert "sample 3" in specs(at)[3]["layout"]["title"]["subtitle"]["text"]
+    assert "sample 3 of the batch" in specs(at)[3]["layout"]["xaxis3"]["title"]["text"]
     at.slider(key="credit_m").set_value(22).run()
     assert not at.exception
     assert str(at.query_params["credit_m"]).strip("[]'") == "22"

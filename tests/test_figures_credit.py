@@ -83,6 +83,13 @@ def test_the_colours_span_the_same_decades_for_a_fast_and_a_slow_decay():
     assert (slow.zmin, slow.zmax) == pytest.approx((-figs.DECADES, 0.0)), "the slow one stays in the bright end"
 
 
+def test_a_single_loss_row_is_ticked_at_its_step_only():
+    I = linear(50, 0.9)
+    I[:49] = 0.0  # readout 'last': only l_N
+    fig = figs.itemized_heatmap(I, 1, "screen", top=figs.quiet_rows(I))
+    assert list(fig.data[0].y) == [50] and fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tick0 == 50
+
+
 def test_a_window_starts_its_axes_at_its_first_step_and_says_so():
     fig = figs.itemized_heatmap(linear(5, 0.5), 96, "screen", note="the last 5 of 100 steps only")
     assert list(fig.data[0].x) == [96, 97, 98, 99, 100]
@@ -114,6 +121,7 @@ def test_the_bars_stack_to_what_reaches_each_step():
     I = linear(15, 0.8)
     fig = figs.band_bars(I, 1, "screen")
     assert [t.name for t in fig.data] == [b[2] for b in figs.LAG_BANDS] and fig.layout.barmode == "stack"
+    assert fig.layout.legend.title.text == figs.BANDS_TITLE
     np.testing.assert_allclose(np.sum([np.asarray(t.y) for t in fig.data], axis=0), I.sum(axis=0))
 
 
@@ -122,7 +130,7 @@ def test_the_connectivity_map_draws_the_sample_along_its_axes():
     fig = figs.connectivity_map(C, 1, list("ab··:·"), ["", "", "", "", "a", "b"], 3, "screen", sample=2)
     main, top, side = fig.data
     assert list(top.text[0]) == list("ab··:·") and [r[0] for r in side.text][-2:] == ["a", "b"]
-    assert "sample 2" in fig.layout.title.subtitle.text
+    assert "sample 2 of the batch" in fig.layout.xaxis3.title.text
     assert fig.layout.shapes[0].x0 == 6 - 3
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import address, compute, diagnose, ui
+from dashboard.config import TASK_LABELS
 from dashboard.figures import credit as figs
 from rnn_engine.credit import memory_horizons
 
@@ -142,7 +143,7 @@ top_note = (f"rows m = {first}–{first + top - 1} left out: no loss term there 
 heat_note = "; ".join(t for t in (window_note, top_note) if t)
 ui.chart(figs.itemized_heatmap(I, first, ui.theme(), note=heat_note, top=top), "credit-itemized")
 if not every_step:
-    st.info(f"This task ({s.train.name}) reads its loss at the last step only (readout 'last'): L = ℓ_N, so only the "
+    st.info(f"This task ({TASK_LABELS.get(s.train.name, s.train.name)}) reads its loss at the last step only (readout 'last'): L = ℓ_N, so only the "
             f"bottom row m = {N} is non-zero and it is the Gradients page's ‖∂L/∂s(n)‖. Choose a task with a loss at "
             f"every step to see the terms apart: {EVERY_STEP_TASKS}.", icon=":material/info:")
 else:

@@ -20,8 +20,8 @@ from dashboard.figures.common import finish, log_safe, zero_markers
 from dashboard.figures.gradients import ZERO_COLOUR
 
 # RNNbow's bands of m - n: how far ahead of s(n) the loss term was. (low, high, label); high None = no end.
-LAG_BANDS = ((0, 0, "m − n = 0 (its own loss)"), (1, 2, "1–2 steps ahead"), (3, 5, "3–5 steps ahead"),
-             (6, 10, "6–10 steps ahead"), (11, None, "more than 10 steps ahead"))
+LAG_BANDS = ((0, 0, "0 (its own)"), (1, 2, "1–2"), (3, 5, "3–5"), (6, 10, "6–10"), (11, None, "more than 10"))
+BANDS_TITLE = "loss term m − n steps ahead: "
 # Near is light, far is dark: an ordered, colour-blind-safe ramp taken from the heatmaps' scale.
 BAND_COLOURS = tuple(sample_colorscale(th.MAGNITUDE_SCALE, [0.9, 0.68, 0.46, 0.24, 0.0]))
 FAR = 10  # lags above this are "far" in the page's sentence (the last band)
@@ -115,12 +115,15 @@ def _itemized_trace(I: np.ndarray, first: int, zr, colorbar: bool, top: int = 0)
     )
 
 
-def _step_axes(fig: go.Figure, first: int, W: int, row=None, col=None) -> None:
-    """Loss step m down the y axis from the top (as a matrix is read), state step n along x."""
+def _step_axes(fig: go.Figure, first: int, W: int, row=None, col=None, rows: int | None = None) -> None:
+    """Loss step m down the y axis from the top (as a matrix is read), state step n along x; whole-number ticks
+    on short axes (rows: how many rows are drawn, W by default)."""
+    rows = W if rows is None else rows
     fig.update_yaxes(autorange="reversed", row=row, col=col)
     if W <= 30:
         fig.update_xaxes(dtick=1 if W <= 15 else 2, row=row, col=col)
-        fig.update_yaxes(dtick=1 if W <= 15 else 2, row=row, col=col)
+    if rows <= 30:
+        fig.update_yaxes(dtick=1 if rows <= 15 else 2, tick0=first + W - 1, row=row, col=col)
 
 
 def quiet_rows(itemized: np.ndarray) -> int:
@@ -148,7 +151,7 @@ def itemized_heatmap(itemized: np.ndarray, first: int = 1, theme: str = "screen"
     zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", top=top)
     if zeros is not None:
         fig.add_trace(zeros)
-    _step_axes(fig, first, W)
+    _step_axes(fig, first, W, rows=W - top)
     fig = finish(fig, title, "state step n  (where the gradient arrives)", "loss step m  (where it comes from)", theme)
     if note:  # a subtitle, not "<br>": a two-line title vanishes with the theme's title automargin
         fig.update_layout(title_subtitle_text=note)
@@ -171,7 +174,7 @@ def itemized_pair(before: np.ndarray, after: np.ndarray, first: int = 1, theme: 
         zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", axes, top)
         if zeros is not None:
             fig.add_trace(zeros)
-        _step_axes(fig, first, W, row=1, col=col)
+        _step_axes(fig, first, W, row=1, col=col, rows=W - top)
         fig.update_xaxes(title_text=f"state step n: {titles[col - 1]}", row=1, col=col)
     fig.update_yaxes(title_text="loss step m", row=1, col=1)
     fig.update_layout(title=title)
@@ -208,6 +211,7 @@ def horizon_curve(row: np.ndarray, m: int, first: int = 1, horizon: float | None
                            showarrow=False, xanchor="right" if right else "left", yanchor="top",
                            xshift=-4 if right else 4)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    fig.update_xaxes(range=[first - 0.5 - 0.02 * (m - first), m + 0.5 + 0.02 * (m - first)])  # not the annotation's
     return finish(fig, title or f"Gradient horizon of the loss at step m = {m}: ‖∂ℓ_{m}/∂s(n)‖", "time step n",
                   f"‖∂ℓ_{m}/∂s(n)‖  (log scale)", theme, log_y=True)
 
@@ -228,11 +232,12 @@ def band_bars(itemized: np.ndarray, first: int = 1, theme: str = "screen",
         fig.add_trace(go.Bar(
             x=n, y=np.nan_to_num(share) * total, name=label, marker=dict(color=colour, line=dict(width=0)),
             customdata=100.0 * np.nan_to_num(share),
-            hovertemplate=f"s(n), n = %{{x}}: {label}<br>%{{y:.3e}}, that is %{{customdata:.1f}} % of Σₘ‖∂ℓ_m/∂s(n)‖"
-                          "<extra></extra>",
+            hovertemplate=f"s(n), n = %{{x}}: from loss terms m − n = {label} steps ahead<br>%{{y:.3e}}, that is "
+                          "%{customdata:.1f} % of Σₘ‖∂ℓ_m/∂s(n)‖<extra></extra>",
         ))
     fig.update_layout(barmode="stack", bargap=0.05 if W <= 60 else 0.0,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, traceorder="normal"))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, traceorder="normal",
+                                  title=dict(text=BANDS_TITLE)))
     return finish(fig, title, "time step n", "Σₘ ‖∂ℓ_m/∂s(n)‖, by the lag m − n", theme)
 
 
@@ -257,7 +262,8 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
         customdata=C.astype(np.float32), colorbar=dict(title=dict(text="log₁₀ ‖∂y(m)/∂x(n)‖", side="right")),
         hovertemplate="‖∂y(m)/∂x(n)‖ = %{customdata:.3e}<br>output step m = %{y}, input step n = %{x}<extra></extra>",
     ), row=2, col=1)
-    room = {1: W <= 80, 2: W <= 30}  # a text per cell where it fits: the top strip's cells are wider than the side's
+    big = theme == "projector"  # a text per cell where it fits: the top strip's cells are wider than the side's
+    room = {1: W <= (40 if big else 80), 2: W <= (15 if big else 30)}
     for labels, row, col, what in ((inputs, 1, 1, "input x(n)"), (targets, 2, 2, "target")):
         if labels is None:
             continue
@@ -275,7 +281,7 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
     fig.update_yaxes(showticklabels=False, row=1, col=1)
     fig.update_xaxes(showticklabels=False, row=2, col=2)
     fig.update_yaxes(title_text="output step m", row=2, col=1)
-    fig.update_xaxes(title_text="input step n", row=2, col=1)
+    fig.update_xaxes(title_text=f"input step n  (sample {sample} of the batch)", row=2, col=1)
     fig.update_xaxes(title_text="y", side="top", row=2, col=2)
     if W <= 30:
         fig.update_xaxes(dtick=1 if W <= 15 else 2, row=2, col=1)
@@ -286,6 +292,7 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
         if at >= first:
             fig.add_shape(type="line", x0=at, x1=at, y0=first - 0.5, y1=last + 0.5, row=2, col=1,
                           line=dict(dash="dash", color=th.OKABE_ITO[3], width=th.line_width(theme)))
-    sub = f"sample {sample} of the batch" + (f"; {note}" if note else "")
-    fig.update_layout(title=title, title_subtitle_text=sub)
+    fig.update_layout(title=title)
+    if note:  # a window: said in the subtitle
+        fig.update_layout(title_subtitle_text=note)
     return th.apply(fig, theme)
