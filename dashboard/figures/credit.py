@@ -237,7 +237,7 @@ def band_bars(itemized: np.ndarray, first: int = 1, theme: str = "screen",
         ))
     fig.update_layout(barmode="stack", bargap=0.05 if W <= 60 else 0.0,
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, traceorder="normal",
-                                  title=dict(text=BANDS_TITLE)))
+                                  title=dict(text=BANDS_TITLE, side="top left")))
     return finish(fig, title, "time step n", "Σₘ ‖∂ℓ_m/∂s(n)‖, by the lag m − n", theme)
 
 
