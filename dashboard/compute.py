@@ -290,12 +290,17 @@ def credit(exp: Experiment, sample: int = 0, _params: Params | None = None, para
     full = backward(p, trace, t, s.loss, s.train.readout, truncate=exp.truncate or None, contributions=False)
     N, B, K = exp.N, x.shape[1], p.W_y.shape[0]
     first = N - credit_window(exp, B) + 1
+    c_first = N - credit_window(exp, K) + 1
+    starts = [trace.s[first - 1], trace.s[c_first - 1]] + ([trace.c[first - 1], trace.c[c_first - 1]]
+                                                          if exp.cell == "lstm" else [])
+    if not all(np.isfinite(a).all() for a in starts):  # the run overflowed before the window: nothing to restart
+        return Credit(first, np.full((N - first + 1,) * 2, np.nan), np.full((N - c_first + 1,) * 2, np.nan), c_first,
+                      full.state_grad_norms, sample)
     sub = _window_trace(p, trace, x, exp, s, first)
     t_sub = t if s.train.readout == "last" else t[first - 1 :]
     k = exp.truncate or None
     items = backward(p, sub, t_sub, s.loss, s.train.readout, truncate=k if k is None or k < sub.N else None,
                      contributions=False, itemized=True).log.itemized  # (W, W)
-    c_first = N - credit_window(exp, K) + 1
     conn = connectivity(p, _window_trace(p, trace, x, exp, s, c_first), sample)  # (W', W')
     return Credit(first, items, conn, c_first, full.state_grad_norms, sample)
 

@@ -137,3 +137,8 @@ def test_the_itemised_matrix_downloads_as_csv():
     at = run()
     (button,) = [b for b in at.get("download_button") if b.proto.label == "Download the itemised gradients (CSV)"]
     assert button.proto.disabled is False
+
+
+def test_a_run_that_overflows_is_said_not_raised():
+    at = run({"task": "sine", "N": "1000", "H": "16", "radius": "3.0", "activation": "linear", "iterations": "1"})
+    assert any("overflowed" in e.value for e in at.error), [e.value for e in at.error]

@@ -132,7 +132,7 @@ def lengthen() -> None:
 
 
 if N < 30:
-    st.button(f"Lengthen to N = {SHOWCASE_N} steps: far enough back for the RNN to forget and the LSTM to remember",
+    st.button(f"Lengthen to N = {SHOWCASE_N} steps: a lag that tells a cell that forgets from one that remembers",
               on_click=lengthen, icon=":material/straighten:", key="credit_lengthen",
               help="Sets the sidebar's sequence length N. The presets 'Where the credit goes' use it too.")
 
