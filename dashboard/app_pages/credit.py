@@ -215,7 +215,7 @@ def step_texts(x: np.ndarray, target) -> tuple[list[str], list[str]]:
     task, D = s.train.name, x.shape[1]
     onehot = bool(np.all((x == 0) | (x == 1)) and np.all(x.sum(axis=1) == 1))
     if task == "copy":
-        names = [str(k + 1) for k in range(D - 2)] + ["·", ":"]
+        names = [str(k + 1) for k in range(D - 2)] + [figs.BLANK, ":"]
     elif task == "temporal_order":
         names = ["a", "b", "c", "d", "X", "Y", "B", "E"]
     else:

@@ -24,6 +24,7 @@ LAG_BANDS = ((0, 0, "0 (its own)"), (1, 2, "1–2"), (3, 5, "3–5"), (6, 10, "6
 BANDS_TITLE = "loss term m − n steps ahead: "
 # Near is light, far is dark: an ordered, colour-blind-safe ramp taken from the heatmaps' scale.
 BAND_COLOURS = tuple(sample_colorscale(th.MAGNITUDE_SCALE, [0.9, 0.68, 0.46, 0.24, 0.0]))
+BLANK = "·"  # the text of a step whose input carries nothing (the copy task's blank)
 FAR = 10  # lags above this are "far" in the page's sentence (the last band)
 # The colour scale of every credit heatmap spans this many decades below its largest entry (smaller entries take
 # the darkest colour; the hover keeps the exact value): one range for every cell and setting, so an RNN's map and an
@@ -248,7 +249,8 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
     """Distill's connectivity for one sample: log10 ||dy(m)/dx(n)||_F over (input step n, output step m), with the
     sample's inputs drawn along the top and its targets down the right side.
 
-    conn: (W, W) [m-first, n-first];  inputs, targets: (W,) one short text per step ('' = nothing there).
+    conn: (W, W) [m-first, n-first];  inputs, targets: (W,) one short text per step ('' or BLANK = nothing there,
+    drawn light; the rest darker, so the symbols to remember show even where no text fits).
     """
     C = np.asarray(conn, dtype=float)
     W = C.shape[0]
@@ -268,8 +270,9 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
         if labels is None:
             continue
         labels = list(labels)
-        filled = np.array([[1.0 if t else 0.0 for t in labels]])  # (1, W)
-        strip = dict(z=filled if row == 1 else filled.T, colorscale=[[0, "#f2f2f2"], [1, "#d9d9d9"]], showscale=False,
+        # (1, W) darker where something is to be remembered or recalled (not '' or a blank '·'), visible without text
+        filled = np.array([[0.0 if t in ("", BLANK) else 1.0 for t in labels]])
+        strip = dict(z=filled if row == 1 else filled.T, colorscale=[[0, "#f2f2f2"], [1, "#a6a6a6"]], showscale=False,
                      text=[labels] if row == 1 else [[t] for t in labels], zmin=0, zmax=1,
                      texttemplate="%{text}" if room[row] else None, name=what,
                      hovertemplate=f"step %{{{'x' if row == 1 else 'y'}}}: {what} %{{text}}<extra></extra>")
