@@ -142,3 +142,12 @@ def test_the_itemised_matrix_downloads_as_csv():
 def test_a_run_that_overflows_is_said_not_raised():
     at = run({"task": "sine", "N": "1000", "H": "16", "radius": "3.0", "activation": "linear", "iterations": "1"})
     assert any("overflowed" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_the_last_step_stays_the_last_step_when_n_changes_and_another_m_stays():
+    at = run()
+    at.sidebar.slider(key="N").set_value(30).run()
+    assert at.slider(key="credit_m").value == 30 and "credit_m" not in at.query_params
+    at.slider(key="credit_m").set_value(25).run()
+    at.sidebar.slider(key="N").set_value(40).run()
+    assert at.slider(key="credit_m").value == 25

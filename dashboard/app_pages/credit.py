@@ -59,12 +59,10 @@ def setting_in_link(key: str, value) -> None:
 
 
 def clamp(key: str, lo: int, hi: int, default: int) -> None:
-    """Keep a remembered value inside a range that changed (another N or batch size)."""
+    """Keep a remembered value inside a range that changed (another N or batch size). Written every run: a widget
+    whose range changed is a new widget to Streamlit, which would otherwise start it at its minimum."""
     v = st.session_state.get(key)
-    if not isinstance(v, (int, np.integer)):
-        st.session_state[key] = default
-    elif not lo <= v <= hi:
-        st.session_state[key] = min(max(int(v), lo), hi)
+    st.session_state[key] = default if not isinstance(v, (int, np.integer)) else min(max(int(v), lo), hi)
 
 
 clamp("credit_sample", 0, B - 1, 0)
@@ -171,6 +169,9 @@ ui.csv_download("Download the itemised gradients (CSV)", itemized_columns, "item
 # 2. the gradient horizon of one loss term
 st.subheader("The gradient horizon of one loss term")
 if every_step and W > 1:
+    if st.session_state.get("_credit_N") not in (None, N) and st.session_state.get("credit_m") == st.session_state["_credit_N"]:
+        st.session_state["credit_m"] = N  # m was the last step: it stays the last step when N changes
+    st.session_state["_credit_N"] = N
     clamp("credit_m", first, N, N)
     m = int(st.slider("Loss step m", first, N, key="credit_m",
                       help="The loss term ℓ_m whose way back is drawn (RNNbow's hover). In the URL as credit_m."))
