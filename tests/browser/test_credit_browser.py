@@ -18,7 +18,7 @@ HEATMAP_JS = """() => {
 }"""
 
 
-def test_the_copy_task_opens_with_its_itemised_heatmap(page, app_url, artifacts):
+def test_the_copy_task_opens_with_its_itemised_heatmap_and_its_loss_step_moves(page, app_url, artifacts):
     page.goto(f"{app_url}/credit?v=2&task=copy&credit_m=9")
     wait_for_app(page, timeout=120_000)
     drawn = settled_value(page, HEATMAP_JS, timeout=120_000)
@@ -31,3 +31,13 @@ def test_the_copy_task_opens_with_its_itemised_heatmap(page, app_url, artifacts)
     charts = settled_value(page, "() => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot').length")
     assert charts == 5
     assert "credit_m=9" in page.url and "task=Copy+memory" in page.url  # the task as its menu text
+    # the loss step's slider, by keyboard: the horizon chart follows and the address keeps it
+    page.locator('[data-testid="stMain"] input[type="range"][aria-label="Loss step m"]').focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url("**credit_m=8**", timeout=60_000)
+    title = settled_value(page, """() => {
+        const t = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
+            .map(gd => gd.layout && gd.layout.title && gd.layout.title.text).find(t => t && t.startsWith('Gradient horizon'));
+        return t || null;
+    }""")
+    assert title.startswith("Gradient horizon of the loss at step m = 8")
