@@ -151,3 +151,17 @@ def test_the_last_step_stays_the_last_step_when_n_changes_and_another_m_stays():
     at.slider(key="credit_m").set_value(25).run()
     at.sidebar.slider(key="N").set_value(40).run()
     assert at.slider(key="credit_m").value == 25
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_every_size_the_sidebar_allows_stays_within_the_budget(cell):
+    """N up to 1000 and every H and B: the window is chosen so that no credit matrix costs more than the budget
+    (about half a second) nor draws more than CREDIT_MAX_STEPS steps."""
+    from dashboard.config import BATCH_SIZES, HIDDEN_SIZES
+
+    for H in HIDDEN_SIZES:
+        for rows in (1, 8, max(BATCH_SIZES)):
+            exp = Experiment(N=1000, H=H, cell=cell)
+            W = compute.credit_window(exp, rows)
+            assert 2 <= W <= compute.CREDIT_MAX_STEPS
+            assert W == 2 or compute.credit_cost(W, rows, exp) <= compute.CREDIT_BUDGET
