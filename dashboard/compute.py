@@ -301,6 +301,8 @@ def credit(exp: Experiment, sample: int = 0, _params: Params | None = None, para
     k = exp.truncate or None
     items = backward(p, sub, t_sub, s.loss, s.train.readout, truncate=k if k is None or k < sub.N else None,
                      contributions=False, itemized=True).log.itemized  # (W, W)
+    if s.train.readout == "all" and s.loss != "sse" and first > 1:  # the loss is a mean over the steps: over the
+        items = items * (sub.N / N)  # window's W steps it weighs each term by 1/W, the whole run's by 1/N
     conn = connectivity(p, _window_trace(p, trace, x, exp, s, c_first), sample)  # (W', W')
     return Credit(first, items, conn, c_first, full.state_grad_norms, sample)
 

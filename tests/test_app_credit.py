@@ -165,3 +165,19 @@ def test_every_size_the_sidebar_allows_stays_within_the_budget(cell):
             W = compute.credit_window(exp, rows)
             assert 2 <= W <= compute.CREDIT_MAX_STEPS
             assert W == 2 or compute.credit_cost(W, rows, exp) <= compute.CREDIT_BUDGET
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("task", ["sine", "copy", "temporal_order"])
+def test_a_window_holds_exactly_the_entries_of_the_whole_run(monkeypatch, cell, task):
+    """The window restarts at s(N-W) (and c(N-W)): its entries are the whole run's, the loss's mean over the steps
+    included (a mean over N steps, not W)."""
+    exp = Experiment(task=task, N=40, H=8, cell=cell, seed=11, batch=4)  # a seed of its own: a cache entry of its own
+    whole = compute.credit.__wrapped__(exp) if hasattr(compute.credit, "__wrapped__") else None
+    if whole is None:
+        pytest.skip("st.cache_data exposes no __wrapped__ in this Streamlit")
+    monkeypatch.setattr(compute, "CREDIT_MAX_STEPS", 15)
+    part = compute.credit.__wrapped__(exp)
+    assert whole.first == 1 and part.first == 26 and part.connectivity_first == 26
+    np.testing.assert_allclose(part.itemized, whole.itemized[25:, 25:], rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(part.connectivity, whole.connectivity[25:, 25:], rtol=1e-9, atol=1e-300)
