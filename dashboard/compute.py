@@ -235,12 +235,15 @@ def constant_baseline(exp: Experiment) -> float | None:
 # no wider than the screen, so the window is at most that long too.
 CREDIT_BUDGET = 2e9
 CREDIT_MAX_STEPS = 300
+# Training runs in one piece and a click waits for it: above this many flops (iterations * N * B * G * H^2, about
+# 5 s here) the Credit page trains only when asked, so that its sliders stay quick.
+TRAIN_BUDGET = 1e9
+GATE_BLOCKS = {"elman": 1, "lstm": 4, "gru": 3}  # G: the blocks of W_s (i, f, g, o; r, z, g)
 
 
 def credit_cost(steps: int, rows: int, exp: Experiment) -> float:
     """Flops of one credit matrix over `steps` steps: steps^2 / 2 * rows * G H^2 (G = 1, 4, 3 gate blocks)."""
-    G = {"elman": 1, "lstm": 4, "gru": 3}[exp.cell]
-    return steps**2 / 2 * rows * G * exp.H**2
+    return steps**2 / 2 * rows * GATE_BLOCKS[exp.cell] * exp.H**2
 
 
 def credit_window(exp: Experiment, rows: int) -> int:
@@ -249,8 +252,7 @@ def credit_window(exp: Experiment, rows: int) -> int:
     N = min(exp.N, CREDIT_MAX_STEPS)
     if credit_cost(N, rows, exp) <= CREDIT_BUDGET:
         return N
-    G = {"elman": 1, "lstm": 4, "gru": 3}[exp.cell]
-    return max(2, min(N, int(np.sqrt(2 * CREDIT_BUDGET / (rows * G * exp.H**2)))))
+    return max(2, min(N, int(np.sqrt(2 * CREDIT_BUDGET / (rows * GATE_BLOCKS[exp.cell] * exp.H**2)))))
 
 
 @dataclass(frozen=True, eq=False)
@@ -307,6 +309,6 @@ def credit(exp: Experiment, sample: int = 0, _params: Params | None = None, para
     return Credit(first, items, conn, c_first, full.state_grad_norms, sample)
 
 
-def trained_params(exp: Experiment) -> Params:
-    """The weights at the end of the sidebar's iterations (the Training and Compare pages' run)."""
-    return training(exp).params
+def training_cost(exp: Experiment) -> float:
+    """Flops of exp's training, roughly: iterations * N * B * G * H^2."""
+    return exp.iterations * exp.N * exp.batch * GATE_BLOCKS[exp.cell] * exp.H**2

@@ -261,11 +261,7 @@ if np.isfinite(c_h):
 
 # 5. evolution of training
 st.subheader("Evolution of training")
-# Training runs in one piece and a click waits for it: above this many flops (iterations * N * B * G * H^2, about
-# 5 s here) the page trains only when asked, so that the sliders above stay quick.
-TRAIN_BUDGET = 1e9
-G = {"elman": 1, "lstm": 4, "gru": 3}[exp.cell]
-train_cost = exp.iterations * N * B * G * exp.H**2
+train_cost = compute.training_cost(exp)  # above compute.TRAIN_BUDGET the page trains only when asked
 asked = st.session_state.get("credit_train_for") == exp
 
 
@@ -274,12 +270,12 @@ def ask_to_train() -> None:
 
 
 result = None
-if train_cost > TRAIN_BUDGET and not asked and compute.finished_run(exp) is None:
+if train_cost > compute.TRAIN_BUDGET and not asked and compute.finished_run(exp) is None:
     st.button(f"Train {ui.count(exp.iterations, 'iteration')} now (the sidebar's; {train_cost:.0e} flops, a while "
               "at this size)", on_click=ask_to_train, icon=":material/model_training:", key="credit_train",
               help="Then the itemised map after training appears beside the one at θ(0), on one colour scale.")
     st.caption(f"Training this network ({exp.cell.upper() if exp.cell != 'elman' else 'RNN'}, N = {N}, H = {exp.H}) "
-               f"costs more than the {TRAIN_BUDGET:.0e} flops the page spends without asking.")
+               f"costs more than the {compute.TRAIN_BUDGET:.0e} flops the page spends without asking.")
 else:
     with ui.plain_errors(), st.spinner(f"Training {ui.count(exp.iterations, 'iteration')} (the sidebar's)…"):
         result = compute.training(exp)
