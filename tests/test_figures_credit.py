@@ -132,6 +132,9 @@ def test_the_connectivity_map_draws_the_sample_along_its_axes():
     assert list(top.text[0]) == list("ab··:·") and [r[0] for r in side.text][-2:] == ["a", "b"]
     assert "sample 2 of the batch" in fig.layout.xaxis3.title.text
     assert list(np.asarray(top.z)[0]) == [1, 1, 0, 0, 1, 0], "the symbols darker than the blanks"
+    marked = figs.connectivity_map(C, 1, list("BaXbYE"), [""] * 5 + ["XY"], None, "screen",
+                                   marked=[False, False, True, False, True, False])
+    assert list(np.asarray(marked.data[1].z)[0]) == [0, 0, 1, 0, 1, 0], "X and Y among the distractors"
     assert fig.layout.shapes[0].x0 == 6 - 3
 
 

@@ -249,8 +249,9 @@ cf = cr.connectivity_first
 with np.errstate(invalid="ignore"):
     c_h = memory_horizons(C, FRACTION)[-1]  # the last output's horizon
 conn_note = window_words(C.shape[0], s.params.W_y.shape[0])
-ui.chart(figs.connectivity_map(C, cf, ins[cf - 1 :], outs[cf - 1 :], c_h, ui.theme(), sample=sample, note=conn_note),
-         "credit-connectivity")
+marked = [t in ("X", "Y") for t in ins[cf - 1 :]] if s.train.name == "temporal_order" else None  # what decides the class
+ui.chart(figs.connectivity_map(C, cf, ins[cf - 1 :], outs[cf - 1 :], c_h, ui.theme(), sample=sample, note=conn_note,
+                               marked=marked), "credit-connectivity")
 if np.isfinite(c_h):
     st.caption((f"The output at step {N} depends on every input of the window at more than {FRACTION:.0%} of its "
                 f"dependence on x({N})." if c_h >= C.shape[0] else

@@ -244,13 +244,14 @@ def band_bars(itemized: np.ndarray, first: int = 1, theme: str = "screen",
 
 def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None = None,
                      targets: list[str] | None = None, horizon: float | None = None, theme: str = "screen",
-                     sample: int = 0, note: str = "",
+                     sample: int = 0, note: str = "", marked: list[bool] | None = None,
                      title: str = "What the output at m still remembers of the input at n: ‖∂y(m)/∂x(n)‖") -> go.Figure:
     """Distill's connectivity for one sample: log10 ||dy(m)/dx(n)||_F over (input step n, output step m), with the
     sample's inputs drawn along the top and its targets down the right side.
 
     conn: (W, W) [m-first, n-first];  inputs, targets: (W,) one short text per step ('' or BLANK = nothing there,
-    drawn light; the rest darker, so the symbols to remember show even where no text fits).
+    drawn light; the rest darker, so the symbols to remember show even where no text fits);  marked: (W,) which
+    inputs to draw darker instead (the temporal-order task's X and Y among its distractors).
     """
     C = np.asarray(conn, dtype=float)
     W = C.shape[0]
@@ -271,7 +272,8 @@ def connectivity_map(conn: np.ndarray, first: int = 1, inputs: list[str] | None 
             continue
         labels = list(labels)
         # (1, W) darker where something is to be remembered or recalled (not '' or a blank '·'), visible without text
-        filled = np.array([[0.0 if t in ("", BLANK) else 1.0 for t in labels]])
+        dark = marked if row == 1 and marked is not None else [t not in ("", BLANK) for t in labels]
+        filled = np.array([[1.0 if d else 0.0 for d in dark]])
         strip = dict(z=filled if row == 1 else filled.T, colorscale=[[0, "#f2f2f2"], [1, "#a6a6a6"]], showscale=False,
                      text=[labels] if row == 1 else [[t] for t in labels], zmin=0, zmax=1,
                      texttemplate="%{text}" if room[row] else None, name=what,
