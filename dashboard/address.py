@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 FRESH = "_address_fresh"  # {key: [values]} of an address to apply in this run; absent otherwise
 SEEDED = "_address_seeded"  # page keys already set from the fresh address
 WRITTEN = "_address_written"  # the query this session last wrote (None before the first write)
-PAGE_PREFIXES = ("b_", "seed_")  # keys of one page's own controls: dropped from the address on other pages
+PAGE_PREFIXES = ("b_", "seed_", "credit_")  # keys of one page's own controls: dropped from the address on other pages
 
 
 def start_run() -> None:

@@ -57,6 +57,7 @@ PAGES = [
     st.Page("app_pages/training.py", title="Training", icon=":material/model_training:", url_path="training"),
     st.Page("app_pages/theory.py", title="Theory", icon=":material/functions:", url_path="theory"),
     st.Page("app_pages/weights.py", title="Weights", icon=":material/grid_on:", url_path="weights"),
+    st.Page("app_pages/credit.py", title="Credit", icon=":material/call_split:", url_path="credit"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page("app_pages/seed_example.py", title="Seed example: bird classifier", icon=":material/flutter_dash:", url_path="seed"),
 ]

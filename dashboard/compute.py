@@ -232,3 +232,92 @@ def constant_baseline(exp: Experiment) -> float | None:
     None where no such constant exists (ce with a sigmoid read-out)."""
     s = setup(exp)
     return engine_baseline(s.train, s.loss, s.output, exp.batch)
+
+
+# --- Credit assignment (the Credit page) -----------------------------------------------------------
+# Both credit matrices cost N^2 / 2 steps of the cell, each a (rows, G*H) by (G*H, H) product: rows = B for the
+# itemised gradients, K (the outputs) for the connectivity of one sample. Above CREDIT_BUDGET flops (about half a
+# second on a 2-core machine, benchmarks/engine.py) they are computed over the last W steps only: a window whose
+# entries are still exact, since dl_m/ds(n) and dy(m)/dx(n) for n, m in the window depend only on the steps from n
+# to m (the window starts from the full run's state s(N-W), and c(N-W) for the LSTM).
+# Each is also drawn as a W x W heatmap: above CREDIT_MAX_STEPS steps the browser would parse megabytes for a picture
+# no wider than the screen, so the window is at most that long too.
+CREDIT_BUDGET = 2e9
+CREDIT_MAX_STEPS = 300
+# Training runs in one piece and a click waits for it: above this many flops (iterations * N * B * G * H^2, about
+# 5 s here) the Credit page trains only when asked, so that its sliders stay quick.
+TRAIN_BUDGET = 1e9
+GATE_BLOCKS = {"elman": 1, "lstm": 4, "gru": 3}  # G: the blocks of W_s (i, f, g, o; r, z, g)
+
+
+def credit_cost(steps: int, rows: int, exp: Experiment) -> float:
+    """Flops of one credit matrix over `steps` steps: steps^2 / 2 * rows * G H^2 (G = 1, 4, 3 gate blocks)."""
+    return steps**2 / 2 * rows * GATE_BLOCKS[exp.cell] * exp.H**2
+
+
+def credit_window(exp: Experiment, rows: int) -> int:
+    """The number W of last steps a credit matrix is computed for: N when it fits the budget and CREDIT_MAX_STEPS,
+    else the most that do (at least 2)."""
+    N = min(exp.N, CREDIT_MAX_STEPS)
+    if credit_cost(N, rows, exp) <= CREDIT_BUDGET:
+        return N
+    return max(2, min(N, int(np.sqrt(2 * CREDIT_BUDGET / (rows * GATE_BLOCKS[exp.cell] * exp.H**2)))))
+
+
+@dataclass(frozen=True, eq=False)
+class Credit:
+    """The credit matrices of one set of weights over the window of steps first..N (first = 1: the whole run).
+
+    itemized: (W, W) [m-first, n-first] = ||dl_m/ds(n)||;  connectivity: (W, W) [m-first, n-first] =
+    ||dy(m)/dx(n)||_F for the sample;  state_grad: (N,) ||dL/ds(n)|| of the whole run.
+    """
+
+    first: int
+    itemized: np.ndarray
+    connectivity: np.ndarray
+    connectivity_first: int
+    state_grad: np.ndarray
+    sample: int
+
+
+def _window_trace(p, trace, x: np.ndarray, exp: Experiment, s: Setup, first: int):
+    """The run restarted at step `first` from the full run's s(first-1) (and c(first-1)): exact for steps >= first."""
+    if first == 1:
+        return trace
+    c0 = trace.c[first - 1] if exp.cell == "lstm" else None  # (B, H)
+    return forward(p, x[first - 1 :], exp.activation, s.output, s0=trace.s[first - 1], c0=c0)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def credit(exp: Experiment, sample: int = 0, _params: Params | None = None, params_key: str = "initial") -> Credit:
+    """Credit at θ(0), or at _params (not hashed: params_key names them): the itemised gradients of the first B
+    training sequences and the connectivity of one of them, each over the window credit_window allows."""
+    from rnn_engine import connectivity
+
+    s = setup(exp)
+    p = s.params if _params is None else _params
+    x, t = batch(s.train, exp.batch)  # x (N, B, D)
+    trace = forward(p, x, exp.activation, s.output)
+    full = backward(p, trace, t, s.loss, s.train.readout, truncate=exp.truncate or None, contributions=False)
+    N, B, K = exp.N, x.shape[1], p.W_y.shape[0]
+    first = N - credit_window(exp, B) + 1
+    c_first = N - credit_window(exp, K) + 1
+    starts = [trace.s[first - 1], trace.s[c_first - 1]] + ([trace.c[first - 1], trace.c[c_first - 1]]
+                                                          if exp.cell == "lstm" else [])
+    if not all(np.isfinite(a).all() for a in starts):  # the run overflowed before the window: nothing to restart
+        return Credit(first, np.full((N - first + 1,) * 2, np.nan), np.full((N - c_first + 1,) * 2, np.nan), c_first,
+                      full.state_grad_norms, sample)
+    sub = _window_trace(p, trace, x, exp, s, first)
+    t_sub = t if s.train.readout == "last" else t[first - 1 :]
+    k = exp.truncate or None
+    items = backward(p, sub, t_sub, s.loss, s.train.readout, truncate=k if k is None or k < sub.N else None,
+                     contributions=False, itemized=True).log.itemized  # (W, W)
+    if s.train.readout == "all" and s.loss != "sse" and first > 1:  # the loss is a mean over the steps: over the
+        items = items * (sub.N / N)  # window's W steps it weighs each term by 1/W, the whole run's by 1/N
+    conn = connectivity(p, _window_trace(p, trace, x, exp, s, c_first), sample)  # (W', W')
+    return Credit(first, items, conn, c_first, full.state_grad_norms, sample)
+
+
+def training_cost(exp: Experiment) -> float:
+    """Flops of exp's training, roughly: iterations * N * B * G * H^2."""
+    return exp.iterations * exp.N * exp.batch * GATE_BLOCKS[exp.cell] * exp.H**2

@@ -79,5 +79,50 @@ def val_accuracy(exp: Experiment) -> float:
     return float(a[np.isfinite(a)][-1])
 
 
+def _credit(exp: Experiment, trained: bool = False):
+    if not trained:
+        return compute.credit(exp)
+    return compute.credit(exp, _params=compute.training(exp).params, params_key="trained")
+
+
+def credit_horizon(exp: Experiment) -> float:
+    """The Credit page's "this network remembers about k steps" at θ(0): the memory horizon of the last loss term
+    (how many steps back ‖∂ℓ_m/∂s(n)‖ stays above 1 % of ‖∂ℓ_m/∂s(m)‖)."""
+    from rnn_engine.credit import memory_horizons
+
+    I = _credit(exp).itemized
+    rows = np.flatnonzero(I.sum(axis=1) > 0)
+    return float(memory_horizons(I)[rows[-1]])
+
+
+def credit_far(exp: Experiment) -> float:
+    """The share of all credit Σ ‖∂ℓ_m/∂s(n)‖ sent over more than 10 steps (m − n > 10) at θ(0) (Credit page)."""
+    from dashboard.figures.credit import near_far
+
+    return near_far(_credit(exp).itemized)[1]
+
+
+def credit_near(exp: Experiment) -> float:
+    """The share of all credit sent over at most 2 steps (m − n ≤ 2) at θ(0) (Credit page)."""
+    from dashboard.figures.credit import near_far
+
+    return near_far(_credit(exp).itemized)[0]
+
+
+def credit_far_trained(exp: Experiment) -> float:
+    """credit_far after the experiment's training (the Credit page's 'Evolution of training')."""
+    from dashboard.figures.credit import near_far
+
+    return near_far(_credit(exp, trained=True).itemized)[1]
+
+
+def connectivity_horizon(exp: Experiment) -> float:
+    """How many steps back the last output's ‖∂y(N)/∂x(n)‖ stays above 1 % of ‖∂y(N)/∂x(N)‖ at θ(0), sample 0."""
+    from rnn_engine.credit import memory_horizons
+
+    return float(memory_horizons(_credit(exp).connectivity)[-1])
+
+
 MEASURES = {f.__name__: f for f in (reach, cell_reach, rate, zero_steps, exploded_at, grad_norm_max, val_loss, val_loss_start, val_ratio,
-                                    val_accuracy)}
+                                    val_accuracy, credit_horizon, credit_far, credit_near, credit_far_trained,
+                                    connectivity_horizon)}

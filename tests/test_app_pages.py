@@ -10,9 +10,9 @@ from dashboard import presets
 from dashboard.config import to_query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGES = ["graph", "gradients", "training", "theory", "weights", "compare", "seed_example"]
+PAGES = ["graph", "gradients", "training", "theory", "weights", "credit", "compare", "seed_example"]
 PAGE_OF = {"gradients": "gradients", "training": "training", "theory": "theory", "graph": "graph",
-           "seed": "seed_example", "weights": "weights", "compare": "compare"}
+           "seed": "seed_example", "weights": "weights", "compare": "compare", "credit": "credit"}
 
 
 def run(page: str | None = None, query: dict | None = None) -> AppTest:

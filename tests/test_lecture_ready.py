@@ -18,7 +18,7 @@ from dashboard.figures import gradients as gfigs
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 FILES = {"graph": "graph", "gradients": "gradients", "training": "training", "theory": "theory",
-         "weights": "weights", "compare": "compare", "seed": "seed_example"}
+         "weights": "weights", "compare": "compare", "seed": "seed_example", "credit": "credit"}
 
 
 def run(page: str, query: dict | None = None) -> AppTest:

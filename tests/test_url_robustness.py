@@ -38,6 +38,17 @@ def test_garbage_in_every_seed_page_key_falls_back_with_a_notice_for_each(raw):
     missing = [key for key in SEED_KEYS if f"URL parameter {key}=" not in said]
     assert not missing, (raw, missing, said)
 
+CREDIT_KEYS = ["credit_m", "credit_sample"]
+
+
+@pytest.mark.parametrize("raw", GARBAGE)
+def test_garbage_in_every_credit_page_key_falls_back_with_a_notice_for_each(raw):
+    at = run("credit", {"task": "copy", **{key: raw for key in CREDIT_KEYS}})
+    said = notices(at)
+    missing = [key for key in CREDIT_KEYS if f"URL parameter {key}=" not in said]
+    assert not missing, (raw, missing, said)
+    assert at.slider(key="credit_m").value == 6 and at.number_input(key="credit_sample").value == 0
+
 
 @pytest.mark.parametrize("key", ["b_field", "b_value", "b_field2", "b_value2"])
 def test_a_compare_key_with_garbage_falls_back_with_its_notice(key):

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from tests.browser.conftest import VIEWPORT, exceptions, settled_value, wait_for_app
 
-PAGES = ("graph", "gradients", "training", "theory", "weights", "compare", "seed")
+PAGES = ("graph", "gradients", "training", "theory", "weights", "credit", "compare", "seed")
 CHARTS_JS = "() => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot').length"
 
 

@@ -16,7 +16,7 @@ from tests.browser.conftest import (
     wait_for_heatmap,
 )
 
-PAGES = ("graph", "gradients", "training", "theory", "weights", "compare", "seed")  # url paths
+PAGES = ("graph", "gradients", "training", "theory", "weights", "credit", "compare", "seed")  # url paths
 
 
 # What the N-slider test checks once the page is final, all read in one evaluation (see settled_value).

@@ -21,6 +21,7 @@ PAGES = {
     "training": ("Training", "Training"),
     "theory": ("Theory: why the gradient vanishes", "Theory"),
     "weights": ("The weights", "Weights"),
+    "credit": ("Credit assignment", "Credit"),
     "compare": ("Compare two configurations", "Compare"),
     "seed": ("Seed example: bird classifier", "Seed example: bird classifier"),
 }
