@@ -6,13 +6,11 @@ Nothing here draws; nothing here is a widget.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 
+from dashboard import cache
 from dashboard.config import Experiment
 from rnn_engine import Params, backward, forward, get_activation
 from rnn_engine.init import init_params
@@ -54,7 +52,7 @@ def resolve(exp: Experiment, task: Task) -> tuple[str, str]:
     return output, loss
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache.memo(max_entries=64)
 def setup(exp: Experiment) -> Setup:
     task = make_task(exp.task, exp.N, N_SAMPLES, seed=exp.seed)
     tr, va = split_task(task, val_fraction=0.25, seed=exp.seed)
@@ -142,7 +140,7 @@ def jacobians_affordable(exp: Experiment) -> bool:
     return jacobian_size(exp) ** 3 * exp.N <= JACOBIAN_BUDGET
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache.memo(max_entries=64)
 def gradients(exp: Experiment, jacobians: bool = False, _params: Params | None = None, params_key: str = "initial"):
     """(trace, BackwardResult) for the first B training sequences.
 
@@ -157,7 +155,7 @@ def gradients(exp: Experiment, jacobians: bool = False, _params: Params | None =
     return trace, res
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache.memo(max_entries=64)
 def last_term_gradients(exp: Experiment) -> np.ndarray:
     """(N,) ||dl_N/ds(n)|| at θ(0): the gradient of the last loss term alone, for a task with a loss at every
     step (where ||dL/ds(n)|| also holds the fresh gradient of every later term)."""
@@ -193,7 +191,7 @@ def dataset(s: Setup) -> Dataset:
                    readout=s.train.readout, classification=s.train.classification)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cache.memo(max_entries=16)
 def training(exp: Experiment) -> TrainResult:
     """A full training run of exp.iterations from the initial weights."""
     finished = finished_run(exp)  # the gradients page may have trained it a slice at a time already
@@ -205,25 +203,16 @@ def training(exp: Experiment) -> TrainResult:
 
 
 # Finished runs, whoever trained them: training(exp) in one go, or the gradients page a slice at a time
-# (dashboard/heatmap_run.py). Both give the same run, number for number.
+# (dashboard/heatmap_run.py). Both give the same run, number for number; kept within the caches' budget.
 FINISHED_RUNS = 16  # finished runs kept for every session and page (like training's cache)
-_finished: OrderedDict = OrderedDict()  # Experiment -> TrainResult, least recently used first
-_finished_lock = threading.Lock()
 
 
 def finished_run(exp: Experiment) -> TrainResult | None:
-    with _finished_lock:
-        result = _finished.get(exp)
-        if result is not None:
-            _finished.move_to_end(exp)
-        return result
+    return cache.get("finished", exp)[1]
 
 
 def remember_finished(exp: Experiment, result: TrainResult) -> None:
-    with _finished_lock:
-        _finished[exp] = result
-        while len(_finished) > FINISHED_RUNS:
-            _finished.popitem(last=False)
+    cache.put("finished", exp, result, FINISHED_RUNS)
 
 
 def constant_baseline(exp: Experiment) -> float | None:
@@ -288,7 +277,7 @@ def _window_trace(p, trace, x: np.ndarray, exp: Experiment, s: Setup, first: int
     return forward(p, x[first - 1 :], exp.activation, s.output, s0=trace.s[first - 1], c0=c0)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cache.memo(max_entries=32)
 def credit(exp: Experiment, sample: int = 0, _params: Params | None = None, params_key: str = "initial") -> Credit:
     """Credit at θ(0), or at _params (not hashed: params_key names them): the itemised gradients of the first B
     training sequences and the connectivity of one of them, each over the window credit_window allows."""

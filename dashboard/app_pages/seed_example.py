@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import address, sidebar, ui
+from dashboard import address, cache, sidebar, ui
 from dashboard import seed as sd
 from dashboard.figures import seed as figs
 from rnn_engine import FeatureSet
@@ -74,41 +74,41 @@ def setting_in_link(key: str, value) -> None:
 # cached computations (FeatureSets are not hashable: they travel as _fs with their digest as the key)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cache.memo(max_entries=16)
 def load(source: str, a: int, b: int) -> FeatureSet:
     return sd.load_source(source, a, b)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@cache.memo(max_entries=4)
 def upload(data: bytes, filename: str) -> FeatureSet:
     return sd.read_upload(data, filename)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cache.memo(max_entries=32)
 def split(digest: str, _fs: FeatureSet, seed: int) -> sd.Split:
     return sd.make_split(_fs, seed)
 
 
-@st.cache_data(max_entries=32, show_spinner="Training the classifier by SGD…")
+@cache.memo(max_entries=32, spinner="Training the classifier by SGD…")
 def trained(digest: str, _fs: FeatureSet, seed: int, H: int, lr: float, iterations: int, biases: bool,
             features: tuple | None) -> sd.Trained:
     cols = None if features is None else np.array(features)
     return sd.train_classifier(_fs, split(digest, _fs, seed), H, lr, iterations, seed, biases, cols)
 
 
-@st.cache_data(max_entries=32, show_spinner="Training the SVM…")
+@cache.memo(max_entries=32, spinner="Training the SVM…")
 def svm(digest: str, _fs: FeatureSet, seed: int, kernel: str) -> np.ndarray:
     s = split(digest, _fs, seed)
     return sd.svm_predict(_fs.X[s.train], _fs.labels[s.train], _fs.X[s.test], kernel)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache.memo(max_entries=64)
 def check(digest: str, _d: sd.Derivation, key: tuple, with_fd: bool):
     """The engine's and the finite differences' gradients for the derivation _d (key names it)."""
     return sd.engine_gradients(_d), (sd.finite_difference_gradients(_d) if with_fd else None)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cache.memo(max_entries=16)
 def reach(digest: str, _fs: FeatureSet, H: int, seed: int) -> np.ndarray:
     return sd.reach(_fs, H, seed)
 
