@@ -165,3 +165,12 @@ def test_bad_weights_in_the_url_give_a_message_not_an_exception():
     for page in ("graph", "theory"):
         at = run(page, {"weights": json.dumps({"b": ["text"] * 16})})
         assert any("not a number" in e.value for e in at.error)
+
+
+def test_graph_page_says_where_an_exploding_gradient_overflowed():
+    """Linear state, spectral radius 1.5, N = 1000: the gradient overflows going back; the page names the step in
+    words, never a bare nan or inf."""
+    at = run("graph", {"v": 2, "N": 1000, "activation": "linear", "radius": 1.5})
+    text = " ".join(c.value for c in at.caption)
+    assert "overflowed to infinity on the way back, at step n = " in text
+    assert not [m.value for m in at.metric if m.value.strip().lower() in ("nan", "inf")]

@@ -92,7 +92,12 @@ what = ("Arrows point the way the network computes; their colour (Viridis, log s
 if N == 1:
     notice = "With N = 1 there is no path back in time: the gradient goes straight from the loss to s(1) and a(1)."
 elif not np.isfinite(ratio):
-    notice = "The gradient overflowed on the way back (inf or NaN): the run explodes; lower the spectral radius."
+    bad = np.flatnonzero(~np.isfinite(log.state_grad))  # steps (0-based) whose gradient overflowed
+    notice = (f"The gradient overflowed to infinity on the way back, at step n = {bad[-1] + 1} ({N - bad[-1] - 1} steps "
+              "before the loss): the run explodes. Lower the spectral radius of W_s, or choose a saturating φ (tanh)."
+              if bad.size else
+              f"No gradient reaches s({N}) at all (‖∂L/∂s({N})‖ = 0), so there is nothing to carry back: the read-out "
+              "passes none on (see the Gradients page).")
 elif readout == "last":
     notice = (f"With these weights the gradient reaching s(1) is {ratio:.1e} times the one at s({N}) "
               f"(‖∂L/∂s(1)‖ = {first:.2e}, ‖∂L/∂s({N})‖ = {last:.2e}): "
