@@ -167,10 +167,12 @@ def test_bad_weights_in_the_url_give_a_message_not_an_exception():
         assert any("not a number" in e.value for e in at.error)
 
 
-def test_graph_page_says_where_an_exploding_gradient_overflowed():
-    """Linear state, spectral radius 1.5, N = 1000: the gradient overflows going back; the page names the step in
-    words, never a bare nan or inf."""
-    at = run("graph", {"v": 2, "N": 1000, "activation": "linear", "radius": 1.5})
+def test_graph_page_says_in_words_why_no_finite_gradient_comes_back():
+    """Linear state, spectral radius 1.5, N = 1000: with a linear read-out the states overflow and the page says
+    where; with the sigmoid read-out it saturates and no gradient comes back at all. Never a bare nan or inf."""
+    at = run("graph", {"v": 2, "N": 1000, "activation": "linear", "radius": 1.5, "output": "linear", "loss": "mse"})
     text = " ".join(c.value for c in at.caption)
-    assert "overflowed to infinity on the way back, at step n = " in text
+    assert "The gradient overflowed to infinity already at the loss, step n = 1000" in text
+    at = run("graph", {"v": 2, "N": 1000, "activation": "linear", "radius": 1.5})
+    assert "No gradient reaches s(1000) at all" in " ".join(c.value for c in at.caption)
     assert not [m.value for m in at.metric if m.value.strip().lower() in ("nan", "inf")]

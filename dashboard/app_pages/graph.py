@@ -93,8 +93,11 @@ if N == 1:
     notice = "With N = 1 there is no path back in time: the gradient goes straight from the loss to s(1) and a(1)."
 elif not np.isfinite(ratio):
     bad = np.flatnonzero(~np.isfinite(log.state_grad))  # steps (0-based) whose gradient overflowed
-    notice = (f"The gradient overflowed to infinity on the way back, at step n = {bad[-1] + 1} ({N - bad[-1] - 1} steps "
-              "before the loss): the run explodes. Lower the spectral radius of W_s, or choose a saturating φ (tanh)."
+    where = (f"already at the loss, step n = {N}: the states s(n) themselves grew past what a float64 holds on the "
+             "way forward" if bad.size and bad[-1] == N - 1 else
+             f"on the way back, at step n = {bad[-1] + 1} ({N - bad[-1] - 1} steps before the loss)" if bad.size else "")
+    notice = (f"The gradient overflowed to infinity {where}: the run explodes. Lower the spectral radius of W_s, or "
+              "choose a saturating φ (tanh)."
               if bad.size else
               f"No gradient reaches s({N}) at all (‖∂L/∂s({N})‖ = 0), so there is nothing to carry back: the read-out "
               "passes none on (see the Gradients page).")
