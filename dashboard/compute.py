@@ -6,6 +6,7 @@ Nothing here draws; nothing here is a widget.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,10 +194,11 @@ def dataset(s: Setup) -> Dataset:
 
 @cache.memo(max_entries=16)
 def training(exp: Experiment) -> TrainResult:
-    """A full training run of exp.iterations from the initial weights."""
+    """A full training run of exp.iterations from the initial weights (refused above WORK_BUDGET)."""
     finished = finished_run(exp)  # the gradients page may have trained it a slice at a time already
     if finished is not None:
         return finished
+    check_work(exp)
     s = setup(exp)
     return train(s.params, dataset(s), activation=exp.activation, output=s.output, loss=s.loss,
                  truncate=exp.truncate or None, config=train_config(exp))
@@ -233,8 +235,8 @@ def constant_baseline(exp: Experiment) -> float | None:
 # no wider than the screen, so the window is at most that long too.
 CREDIT_BUDGET = 2e9
 CREDIT_MAX_STEPS = 300
-# Training runs in one piece and a click waits for it: above this many flops (iterations * N * B * G * H^2, about
-# 5 s here) the Credit page trains only when asked, so that its sliders stay quick.
+# Training runs in one piece and a click waits for it: above this many units (iterations * N * B * G * H^2, about
+# 1 s here) the Credit page trains only when asked, so that its sliders stay quick.
 TRAIN_BUDGET = 1e9
 GATE_BLOCKS = {"elman": 1, "lstm": 4, "gru": 3}  # G: the blocks of W_s (i, f, g, o; r, z, g)
 
@@ -305,6 +307,28 @@ def credit(exp: Experiment, sample: int = 0, _params: Params | None = None, para
         items = items * (sub.N / N)  # window's W steps it weighs each term by 1/W, the whole run's by 1/N
     conn = connectivity(p, _window_trace(p, trace, x, exp, s, c_first), sample)  # (W', W')
     return Credit(first, items, conn, c_first, full.state_grad_norms, sample)
+
+
+# One interaction's training in one piece (Compare, Credit, the export) may cost this many units of
+# training_cost: about 20 s on this 2-core machine (0.5-0.9 ns per unit, measured with Elman and LSTM runs
+# from N = 100, H = 64 to N = 1000, H = 256). Pages that train a slice at a time (Training, the gradients
+# heatmap) are not bound by it. Overridable by the environment variable RNN_LAB_WORK_BUDGET.
+WORK_BUDGET = float(os.environ.get("RNN_LAB_WORK_BUDGET", "3e10"))
+SECONDS_PER_UNIT = 0.7e-9
+
+
+def check_work(exp: Experiment) -> None:
+    """ValueError naming the setting to lower when exp's training costs more than WORK_BUDGET."""
+    cost = training_cost(exp)
+    if cost <= WORK_BUDGET:
+        return
+    most = int(WORK_BUDGET // (cost / exp.iterations))
+    fix = (f"lower Iterations to {most} or fewer, or lower N, H or the batch size" if most >= 1 else
+           "lower N, H or the batch size (even one iteration is too much)")
+    raise ValueError(
+        f"training {exp.iterations} iterations at N = {exp.N}, H = {exp.H}, batch {exp.batch} would take about "
+        f"{cost * SECONDS_PER_UNIT:.0f} s on this server, more than the {WORK_BUDGET * SECONDS_PER_UNIT:.0f} s one "
+        f"click may take while others share it: {fix}. (The Training page trains any size a slice at a time.)")
 
 
 def training_cost(exp: Experiment) -> float:

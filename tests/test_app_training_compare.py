@@ -178,3 +178,20 @@ def test_compare_explosion_in_b_is_reported():
     table = at.dataframe[0].value
     row = list(table[""]).index("exploded at iteration")
     assert list(table["A"])[row] != "no"
+
+
+def test_compare_refuses_training_beyond_the_work_budget_and_names_the_setting_to_lower():
+    """N = 1000, H = 256, 5000 iterations would hold the page for many minutes: refused in words, no exception."""
+    from dashboard import compute
+    from dashboard.config import Experiment
+
+    big = Experiment(N=1000, H=256, iterations=5000)
+    with pytest.raises(ValueError, match=r"lower Iterations to \d+ or fewer"):
+        compute.check_work(big)
+    compute.check_work(Experiment())  # the defaults train without asking
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"v": "2", "N": "1000", "H": "64", "iterations": "5000"})
+    at.run()
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("lower Iterations to" in e.value for e in at.error), [e.value for e in at.error]
