@@ -12,7 +12,7 @@ before the next change: the gradients page fills its training heatmap in after t
 A change made while a slice runs waits for it, so that cost is inside the numbers (the large case never
 gets quiet within 5 s).
 
-Scenarios: the default experiment, and N = 500, H = 128 (loaded as /gradients?N=500&H=128).
+Scenarios: the default experiment, the same with an LSTM (/gradients?v=2&cell=lstm), and N = 500, H = 128.
 Targets (dashboard issue): median within 1.5x of the floor for the default, under 2x for the large one.
 
     python benchmarks/dashboard.py                 # 10 changes per scenario
@@ -48,10 +48,11 @@ from tests.browser.conftest import (  # noqa: E402
 
 SCENARIOS = {  # name -> (app script, url path and query)
     "floor": (ROOT / "benchmarks" / "trivial_app.py", ""),
-    "default": (ROOT / "dashboard" / "app.py", "gradients"),
-    "N=500,H=128": (ROOT / "dashboard" / "app.py", "gradients?N=500&H=128"),
+    "default": (ROOT / "dashboard" / "app.py", "gradients?v=2"),
+    "LSTM": (ROOT / "dashboard" / "app.py", "gradients?v=2&cell=lstm"),
+    "N=500,H=128": (ROOT / "dashboard" / "app.py", "gradients?v=2&N=500&H=128"),
 }
-TARGETS = {"default": 1.5, "N=500,H=128": 2.0}
+TARGETS = {"default": 1.5, "LSTM": 2.0, "N=500,H=128": 2.0}
 
 # Streamlit's status widget shows "Running..." only after 500 ms, so it cannot tell when a short run ends.
 # Instead every websocket message is scanned (a ForwardMsg, protobuf): field 6 is script_finished, and
