@@ -90,6 +90,50 @@ def heatmap(norms: np.ndarray, iterations: np.ndarray, normalise: bool = False, 
     return finish(fig, title, "time step n  (loss read at the right)", "training iteration", theme)
 
 
+def unit_reach(unit_grad: np.ndarray, fraction: float = 0.01) -> np.ndarray:
+    """(H,) how many steps back each unit still carries a visible gradient: N - n for the earliest step n with
+    |dL/ds_i(n)| >= fraction * max_j |dL/ds_j(N)| (the level of the strongest unit at the loss), 0 for a unit that is
+    below it everywhere (or at the loss itself only). unit_grad: (N, H), res.log.unit_grad."""
+    g = np.asarray(unit_grad, dtype=float)  # (N, H)
+    N = g.shape[0]
+    level = fraction * np.max(g[-1])
+    above = np.isfinite(g) & (g >= level) & (level > 0)  # (N, H)
+    earliest = np.where(above.any(axis=0), above.argmax(axis=0) + 1, N)  # (H,) first step n above the level
+    return N - earliest
+
+
+def unit_heatmap(unit_grad: np.ndarray, theme: str = "screen",
+                 title: str = "Unit by unit: |∂L/∂s_i(n)| for each unit i of the state") -> go.Figure:
+    """log10 |dL/ds_i(n)| (root mean square over the batch) over (time step n, unit i), on the scale of the
+    heatmap of training (MAGNITUDE_SCALE); exact zeros in ZERO_COLOUR, overflow in OVERFLOW_COLOUR.
+
+    unit_grad: (N, H), res.log.unit_grad; drawn transposed, z (H, N): one row per unit, steps along x as on the
+    decay curve. sum_i unit_grad[n-1, i]^2 = ||dL/ds(n)||^2 / B.
+    """
+    g = np.asarray(unit_grad, dtype=float).T  # (H, N)
+    H, N = g.shape
+    units = np.arange(1, H + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(log_safe(g))  # (H, N)
+    label = "log₁₀ |∂L/∂s_i(n)|"
+    fig = go.Figure(go.Heatmap(
+        x=steps(N), y=units, z=z, colorscale=th.MAGNITUDE_SCALE, customdata=g, hoverongaps=False,
+        colorbar=dict(title=dict(text=label, side="right")),
+        hovertemplate="unit i = %{y}, step n = %{x}<br>|∂L/∂s_i(n)| = %{customdata:.3e}<extra></extra>",
+    ))
+    for cells, colour, said in ((g == 0.0, ZERO_COLOUR, "exactly 0: no gradient reaches here"),
+                                (~np.isfinite(g), OVERFLOW_COLOUR, "overflowed: not a finite number")):
+        if cells.any():
+            fig.add_trace(go.Heatmap(
+                x=steps(N), y=units, z=np.where(cells, 1.0, np.nan), colorscale=[[0, colour], [1, colour]],
+                showscale=False, name=said, hoverongaps=False,
+                hovertemplate=f"unit i = %{{y}}, step n = %{{x}}<br>{said}<extra></extra>",
+            ))
+    if H <= 30:
+        fig.update_yaxes(dtick=1 if H <= 15 else 2)
+    return finish(fig, title, "time step n  (loss read at the right)", "unit i of the state s(n)", theme)
+
+
 def contributions(W_s: np.ndarray, W_x: np.ndarray, b: np.ndarray, theme: str = "screen",
                   title: str = "Which steps make the weight update?") -> go.Figure:
     """Norm of step n's share of dL/dW_s, dL/dW_x, dL/db (each (N,)), log axis."""
