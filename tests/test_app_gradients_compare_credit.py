@@ -114,3 +114,13 @@ def test_compare_itemised_maps_of_two_lengths_keep_their_own_steps():
     maps = [t for t in chart(at, "Which loss term reaches which step")["data"] if t.get("customdata") is not None]
     assert [len(array(t["x"])) for t in maps] == [24, 30]
     assert maps[0]["zmin"] == maps[1]["zmin"]
+
+
+def test_the_headless_export_collects_the_new_charts():
+    from dashboard import export_headless
+
+    exp = Experiment(task="copy", N=24, H=8, iterations=5)
+    figures, problems, _ = export_headless.page_figures(exp, ["gradients", "compare"], "projector")
+    assert not problems
+    assert {"gradients_gradient-units", "compare_compare-itemized"} <= set(figures)
+    assert np.asarray(figures["gradients_gradient-units"].data[0].z).shape == (8, 24)
