@@ -42,11 +42,12 @@ def test_the_gradients_page_draws_each_unit_and_says_the_memory_horizon(cell):
     at = open_page("gradients", {**SMALL, "cell": cell})
     exp = Experiment(task="copy", N=24, H=8, iterations=5, cell=cell)
     res = compute.gradients(exp)[1]
-    heat = chart(at, "Unit by unit")["data"][0]
+    heat = chart(at, "How far back each unit")["data"][0]
     z = array(heat["z"]).reshape(8, 24)  # (H, N) log10 |dL/ds_i(n)|
     assert array(heat["z"]).size == 8 * 24 and len(array(heat["y"])) == 8 and len(array(heat["x"])) == 24
     U = res.log.unit_grad  # (N, H)
     np.testing.assert_allclose(z, np.log10(U.T), rtol=1e-9)
+    assert (heat["zmin"], heat["zmax"]) == pytest.approx((np.log10(U.max()) - 6, np.log10(U.max())))  # as Credit's
     h = memory_horizon(res.state_grad_norms)
     (metric,) = [m for m in at.metric if m.label == diagnose.REMEMBERS]
     assert metric.value == diagnose.remembers(h, 24)

@@ -345,7 +345,11 @@ else:
             tops = dict.fromkeys(tops, min(tops.values()))
         notes = [f"{n}: the last {I.shape[0]} of {e.N} steps only" for (n, I), e in zip(items.items(), (exp, exp_b))
                  if credit[n].first > 1]
-        notes += [f"rows m < {credit[n].first + t} left out in {n}: no loss term there" for n, t in tops.items() if t]
+        left_out = {n: f"rows m = {credit[n].first}–{credit[n].first + t - 1}" for n, t in tops.items() if t}
+        if len(set(left_out.values())) == 1 and len(left_out) == 2:  # the same rows in both: said once
+            notes.append(f"{left_out['A']} left out: no loss term there (ℓ_m = 0)")
+        else:
+            notes += [f"{r} left out in {n}: no loss term there" for n, r in left_out.items()]
         ui.chart(cfigs.itemized_pair(items["A"], items["B"], (credit["A"].first, credit["B"].first), ui.theme(),
                                      titles=(f"A: {label_a}", f"B: {label_b}"),
                                      title="Which loss term reaches which step: ‖∂ℓ_m/∂s(n)‖ of A and B, one colour scale",

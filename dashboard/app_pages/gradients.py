@@ -60,7 +60,8 @@ def unit_words(U: np.ndarray) -> str:
     reach = figs.unit_reach(U, FRACTION)  # (H,) steps back
     far = int(reach.max())
     level = f"{FRACTION:.0%} of the strongest unit's |∂L/∂s_i({N})|"
-    out = f"Each row is one of the {H} units of s(n), each column a step; bright = a large gradient, dark = almost none. "
+    out = (f"Each row is one of the {H} units of s(n), each column a step; bright = a large gradient, dark = almost "
+           f"none (the colours span the {figs.DECADES:g} decades below the largest entry, as on the Credit page). ")
     if far == 0:
         return out + f"No unit keeps {level} even one step back."
     where = f"all {N - 1} steps back, to s(1)" if far >= N - 1 else f"{ui.count(far, 'step')} back, to s({N - far})"
@@ -83,7 +84,7 @@ def apply_fix(field: str, value) -> None:
 
 
 FRACTION = 0.01  # the memory horizon's level: 1 % of ||dL/ds(N)|| (as on the Credit page)
-c1, c2, c3, c4, c5 = st.columns(5)
+c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.5])  # the last: "This network remembers about"
 c1.metric("‖∂L/∂s(N)‖ at the loss", diagnose.number(res.state_grad_norms[-1]))
 c2.metric("‖∂L/∂s(1)‖ at the first step", diagnose.number(res.state_grad_norms[0]))
 with np.errstate(divide="ignore", invalid="ignore"):
@@ -150,7 +151,7 @@ else:
 
     st.subheader("Unit by unit")
     U = log.unit_grad  # (N, H) |dL/ds_i(n)|, root mean square over the batch
-    ui.chart(figs.unit_heatmap(U, ui.theme()), "gradient-units")
+    ui.chart(figs.unit_heatmap(U, ui.theme(), horizon), "gradient-units")
     st.caption(unit_words(U))
 if exp.clip != "none":
     st.caption(f"Clipping ({exp.clip}, c = {exp.clip_at:g}) acts on the training updates (the heatmap below), not on "

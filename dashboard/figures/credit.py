@@ -16,7 +16,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from dashboard import theme as th
-from dashboard.figures.common import finish, log_safe, zero_markers
+from dashboard.figures.common import DECADES, finish, log_safe, zero_markers, zrange  # noqa: F401 (re-exported)
 from dashboard.figures.gradients import ZERO_COLOUR
 
 # RNNbow's bands of m - n: how far ahead of s(n) the loss term was. (low, high, label); high None = no end.
@@ -26,10 +26,6 @@ BANDS_TITLE = "loss term m − n steps ahead: "
 BAND_COLOURS = tuple(sample_colorscale(th.MAGNITUDE_SCALE, [0.9, 0.68, 0.46, 0.24, 0.0]))
 BLANK = "·"  # the text of a step whose input carries nothing (the copy task's blank)
 FAR = 10  # lags above this are "far" in the page's sentence (the last band)
-# The colour scale of every credit heatmap spans this many decades below its largest entry (smaller entries take
-# the darkest colour; the hover keeps the exact value): one range for every cell and setting, so an RNN's map and an
-# LSTM's can be compared by their colours alone.
-DECADES = 6.0
 
 
 def lags(W: int) -> np.ndarray:
@@ -76,17 +72,6 @@ def _triangle(values: np.ndarray) -> np.ndarray:
         z = np.log10(log_safe(values))  # (W, W)
     z[lags(W) < 0] = np.nan
     return z.astype(np.float32)  # half the bytes for the browser; 7 digits are plenty for a colour
-
-
-def zrange(*matrices: np.ndarray) -> tuple[float, float] | None:
-    """A shared (min, max) of log10 for several matrices (one colour scale): from DECADES below their largest
-    positive finite entry to it, whatever their smallest (so a slow decay stays bright and a fast one goes dark)."""
-    vals = np.concatenate([np.asarray(m, dtype=float).ravel() for m in matrices])
-    vals = vals[np.isfinite(vals) & (vals > 0)]
-    if vals.size == 0:
-        return None
-    hi = float(np.log10(vals.max()))
-    return hi - DECADES, hi
 
 
 def _zero_cells(values: np.ndarray, x, y, said: str, subplot: dict | None = None, top: int = 0) -> go.Heatmap | None:

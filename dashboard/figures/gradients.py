@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard import theme as th
-from dashboard.figures.common import finish, log_safe, steps, zero_markers
+from dashboard.figures.common import DECADES, finish, log_safe, steps, zero_markers, zrange
 
 
 def decay_curve(state_grad: np.ndarray, bound: np.ndarray | None, theme: str = "screen",
@@ -102,10 +102,12 @@ def unit_reach(unit_grad: np.ndarray, fraction: float = 0.01) -> np.ndarray:
     return N - earliest
 
 
-def unit_heatmap(unit_grad: np.ndarray, theme: str = "screen",
-                 title: str = "Unit by unit: |∂L/∂s_i(n)| for each unit i of the state") -> go.Figure:
-    """log10 |dL/ds_i(n)| (root mean square over the batch) over (time step n, unit i), on the scale of the
-    heatmap of training (MAGNITUDE_SCALE); exact zeros in ZERO_COLOUR, overflow in OVERFLOW_COLOUR.
+def unit_heatmap(unit_grad: np.ndarray, theme: str = "screen", horizon: float | None = None,
+                 title: str = "How far back each unit of the state gets the gradient: |∂L/∂s_i(n)|") -> go.Figure:
+    """log10 |dL/ds_i(n)| (root mean square over the batch) over (time step n, unit i), on the heatmaps' scale
+    (MAGNITUDE_SCALE) spanning DECADES below the largest entry, as the credit maps do, so that two cells' maps compare
+    by colour; exact zeros in ZERO_COLOUR, overflow in OVERFLOW_COLOUR; the memory horizon h, when given and inside
+    the run, a dashed line at n = N - h.
 
     unit_grad: (N, H), res.log.unit_grad; drawn transposed, z (H, N): one row per unit, steps along x as on the
     decay curve. sum_i unit_grad[n-1, i]^2 = ||dL/ds(n)||^2 / B.
@@ -115,9 +117,11 @@ def unit_heatmap(unit_grad: np.ndarray, theme: str = "screen",
     units = np.arange(1, H + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(log_safe(g))  # (H, N)
+    zr = zrange(g)
     label = "log₁₀ |∂L/∂s_i(n)|"
     fig = go.Figure(go.Heatmap(
         x=steps(N), y=units, z=z, colorscale=th.MAGNITUDE_SCALE, customdata=g, hoverongaps=False,
+        zmin=None if zr is None else zr[0], zmax=None if zr is None else zr[1],
         colorbar=dict(title=dict(text=label, side="right")),
         hovertemplate="unit i = %{y}, step n = %{x}<br>|∂L/∂s_i(n)| = %{customdata:.3e}<extra></extra>",
     ))
@@ -129,6 +133,11 @@ def unit_heatmap(unit_grad: np.ndarray, theme: str = "screen",
                 showscale=False, name=said, hoverongaps=False,
                 hovertemplate=f"unit i = %{{y}}, step n = %{{x}}<br>{said}<extra></extra>",
             ))
+    if horizon is not None and np.isfinite(horizon) and horizon < N:
+        at = int(N - horizon)
+        fig.add_vline(x=at - 0.5, line=dict(dash="dash", color="white", width=th.line_width(theme)))
+        fig.add_annotation(x=at - 0.5, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
+                           text=f"memory horizon: {int(horizon)} steps back (n = {at})")
     if H <= 30:
         fig.update_yaxes(dtick=1 if H <= 15 else 2)
     return finish(fig, title, "time step n  (loss read at the right)", "unit i of the state s(n)", theme)
