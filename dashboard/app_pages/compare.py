@@ -351,7 +351,7 @@ else:
         else:
             notes += [f"{r} left out in {n}: no loss term there" for n, r in left_out.items()]
         ui.chart(cfigs.itemized_pair(items["A"], items["B"], (credit["A"].first, credit["B"].first), ui.theme(),
-                                     titles=(f"A: {label_a}", f"B: {label_b}"),
+                                     titles=(f"A ({label_a})", f"B ({label_b})"),
                                      title="Which loss term reaches which step: ‖∂ℓ_m/∂s(n)‖ of A and B, one colour scale",
                                      note="; ".join(notes), top=(tops["A"], tops["B"])), "compare-itemized")
         shares = {n: cfigs.near_far(I) for n, I in items.items()}  # (near, far) shares of all the credit

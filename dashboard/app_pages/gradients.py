@@ -84,7 +84,7 @@ def apply_fix(field: str, value) -> None:
 
 
 FRACTION = 0.01  # the memory horizon's level: 1 % of ||dL/ds(N)|| (as on the Credit page)
-c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.5])  # the last: "This network remembers about"
+c1, c2, c3, c4, c5 = st.columns([1, 1, 1.25, 0.9, 1.45])  # the last: "This network remembers about"
 c1.metric("‖∂L/∂s(N)‖ at the loss", diagnose.number(res.state_grad_norms[-1]))
 c2.metric("‖∂L/∂s(1)‖ at the first step", diagnose.number(res.state_grad_norms[0]))
 with np.errstate(divide="ignore", invalid="ignore"):
@@ -152,7 +152,8 @@ else:
     st.subheader("Unit by unit")
     U = log.unit_grad  # (N, H) |dL/ds_i(n)|, root mean square over the batch
     ui.chart(figs.unit_heatmap(U, ui.theme(), horizon), "gradient-units")
-    st.caption(unit_words(U))
+    st.caption(unit_words(U) + (f" The dashed line is the memory horizon: at n = {N - horizon} and before, ‖∂L/∂s(n)‖ "
+                                f"is below {FRACTION:.0%} of ‖∂L/∂s({N})‖." if horizon is not None and horizon < N else ""))
 if exp.clip != "none":
     st.caption(f"Clipping ({exp.clip}, c = {exp.clip_at:g}) acts on the training updates (the heatmap below), not on "
                "the gradient at θ(0) drawn here: these numbers are the same with clipping on or off.")

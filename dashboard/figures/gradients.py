@@ -135,8 +135,8 @@ def unit_heatmap(unit_grad: np.ndarray, theme: str = "screen", horizon: float | 
             ))
     if horizon is not None and np.isfinite(horizon) and horizon < N:
         at = int(N - horizon)
-        fig.add_vline(x=at - 0.5, line=dict(dash="dash", color="white", width=th.line_width(theme)))
-        fig.add_annotation(x=at - 0.5, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
+        fig.add_vline(x=at + 0.5, line=dict(dash="dash", color="white", width=th.line_width(theme)))  # n <= at: below
+        fig.add_annotation(x=at + 0.5, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
                            text=f"memory horizon: {int(horizon)} steps back (n = {at})")
     if H <= 30:
         fig.update_yaxes(dtick=1 if H <= 15 else 2)
