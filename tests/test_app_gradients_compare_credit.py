@@ -125,3 +125,12 @@ def test_the_headless_export_collects_the_new_charts():
     assert not problems
     assert {"gradients_gradient-units", "compare_compare-itemized"} <= set(figures)
     assert np.asarray(figures["gradients_gradient-units"].data[0].z).shape == (8, 24)
+
+
+def test_the_unit_map_marks_the_memory_horizon_and_keeps_its_own_steps():
+    U = np.exp(-np.arange(10, 0, -1.0))[:, None] * np.ones((1, 3))  # (N=10, H=3) decaying back from n = N
+    fig = gfigs.unit_heatmap(U, horizon=4)
+    assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == 6.5  # n = N − h = 6 and before: below
+    assert "memory horizon: 4 steps" in fig.layout.annotations[0].text
+    assert list(fig.layout.xaxis.range) == [0.5, 10.5], "the words must not widen the axis"
+    assert not gfigs.unit_heatmap(U, horizon=10).layout.shapes, "a horizon of all N steps has no line to draw"

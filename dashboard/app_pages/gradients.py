@@ -84,7 +84,7 @@ def apply_fix(field: str, value) -> None:
 
 
 FRACTION = 0.01  # the memory horizon's level: 1 % of ||dL/ds(N)|| (as on the Credit page)
-c1, c2, c3, c4, c5 = st.columns([1, 1, 1.25, 0.9, 1.45])  # the last: "This network remembers about"
+c1, c2, c3, c4 = st.columns(4)
 c1.metric("‖∂L/∂s(N)‖ at the loss", diagnose.number(res.state_grad_norms[-1]))
 c2.metric("‖∂L/∂s(1)‖ at the first step", diagnose.number(res.state_grad_norms[0]))
 with np.errstate(divide="ignore", invalid="ignore"):
@@ -105,12 +105,6 @@ else:
               f"= {sigma:.3f}. Below 1: guaranteed to vanish.")
 
 horizon = memory_horizon(res.state_grad_norms, FRACTION)  # None: nothing at the loss to measure against
-c5.metric(diagnose.REMEMBERS, diagnose.remembers(horizon, N),
-          help=f"The memory horizon: how many steps back from N the gradient ‖∂L/∂s(n)‖ stays above {FRACTION:.0%} of "
-               f"‖∂L/∂s(N)‖ at θ(0)" + (" (it never falls below it: all N steps)." if horizon is not None and
-                                        horizon >= N else ".")
-               + (" With a loss at every step, ‖∂L/∂s(n)‖ also holds each ℓ(n)'s fresh gradient; the Credit page "
-                  "splits it by loss term." if every_step else ""))
 
 if problem is not None:
     st.error(problem.message, icon=":material/block:" if problem.kind == "zero" else ":material/error:")
@@ -149,11 +143,25 @@ else:
                      "is its bound.")
     st.caption(" ".join(notes))
 
-    st.subheader("Unit by unit")
+    st.subheader("How far back it remembers, unit by unit")
+    m_col, m_words = st.columns([1.4, 3], vertical_alignment="center")  # room for the label in projector type
+    m_col.metric(diagnose.REMEMBERS, diagnose.remembers(horizon, N),
+                 help=f"The memory horizon at θ(0): how many steps back from N the gradient ‖∂L/∂s(n)‖ stays above "
+                      f"{FRACTION:.0%} of ‖∂L/∂s(N)‖.")
+    if horizon is None:
+        said = "No memory horizon: ‖∂L/∂s(N)‖ is 0 or not a finite number, so there is nothing to measure against."
+    elif horizon >= N:
+        said = (f"The memory horizon: ‖∂L/∂s(n)‖ stays above {FRACTION:.0%} of ‖∂L/∂s({N})‖ all the way back to s(1): "
+                "every step of the sequence still learns.")
+    else:
+        said = (f"The memory horizon: {ui.count(int(horizon), 'step')} back from N = {N}. At n = {N - int(horizon)} "
+                f"(the dashed line below) and before, ‖∂L/∂s(n)‖ is below {FRACTION:.0%} of ‖∂L/∂s({N})‖: what "
+                "happened there barely changes the weights.")
+    m_words.caption(said + (" With a loss at every step, ‖∂L/∂s(n)‖ also holds each ℓ(n)'s fresh gradient; the "
+                            "Credit page splits it by loss term." if every_step else ""))
     U = log.unit_grad  # (N, H) |dL/ds_i(n)|, root mean square over the batch
     ui.chart(figs.unit_heatmap(U, ui.theme(), horizon), "gradient-units")
-    st.caption(unit_words(U) + (f" The dashed line is the memory horizon: at n = {N - horizon} and before, ‖∂L/∂s(n)‖ "
-                                f"is below {FRACTION:.0%} of ‖∂L/∂s({N})‖." if horizon is not None and horizon < N else ""))
+    st.caption(unit_words(U))
 if exp.clip != "none":
     st.caption(f"Clipping ({exp.clip}, c = {exp.clip_at:g}) acts on the training updates (the heatmap below), not on "
                "the gradient at θ(0) drawn here: these numbers are the same with clipping on or off.")

@@ -136,8 +136,11 @@ def unit_heatmap(unit_grad: np.ndarray, theme: str = "screen", horizon: float | 
     if horizon is not None and np.isfinite(horizon) and horizon < N:
         at = int(N - horizon)
         fig.add_vline(x=at + 0.5, line=dict(dash="dash", color="white", width=th.line_width(theme)))  # n <= at: below
-        fig.add_annotation(x=at + 0.5, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
-                           text=f"memory horizon: {int(horizon)} steps back (n = {at})")
+        right = at > N / 2  # the words on the side of the line with room, inside the map (not over the title)
+        fig.add_annotation(x=at + 0.5, y=0.98, yref="paper", yanchor="top", showarrow=False,
+                           xanchor="right" if right else "left", xshift=-4 if right else 4,
+                           bgcolor="rgba(255,255,255,0.85)", text=f"memory horizon: {int(horizon)} steps")
+    fig.update_xaxes(range=[0.5, N + 0.5])  # the map's own steps: plotly's autorange would make room for the words
     if H <= 30:
         fig.update_yaxes(dtick=1 if H <= 15 else 2)
     return finish(fig, title, "time step n  (loss read at the right)", "unit i of the state s(n)", theme)
