@@ -134,3 +134,14 @@ def test_the_unit_map_marks_the_memory_horizon_and_keeps_its_own_steps():
     assert "memory horizon: 4 steps" in fig.layout.annotations[0].text
     assert list(fig.layout.xaxis.range) == [0.5, 10.5], "the words must not widen the axis"
     assert not gfigs.unit_heatmap(U, horizon=10).layout.shapes, "a horizon of all N steps has no line to draw"
+
+
+def test_a_wrapped_projector_title_makes_room_for_its_subtitle():
+    from dashboard import theme as th
+
+    I = np.tril(np.ones((6, 6)))
+    def pad(note: str) -> float:
+        fig = cfigs.itemized_pair(I, I, theme="projector", note=note,
+                                  title="Which loss term reaches which step: ‖∂ℓ_m/∂s(n)‖ of A and B, one colour scale")
+        return th.fit_text(fig, 900, 700, "projector").layout.title.pad.b
+    assert pad("rows m = 1–50 left out: no loss term there") > pad("") > 0
