@@ -46,6 +46,18 @@ def percent(r: float) -> str:
     return f"{p:.{digits}f} %"
 
 
+REMEMBERS = "This network remembers about"  # the label of every memory-horizon metric (Gradients, Credit, Compare)
+
+
+def remembers(h, span: int) -> str:
+    """A memory horizon h (rnn_engine.memory_horizon) as the pages say it: "12 steps"; "≥ 60 steps" when h covers
+    the whole span it was measured over (the gradient never fell below the level); "—" for None or NaN (nothing to
+    measure: a zero or overflowed gradient at the loss)."""
+    if h is None or not np.isfinite(h):
+        return "—"
+    return f"{'≥ ' if h >= span else ''}{int(h)} step{'' if int(h) == 1 else 's'}"
+
+
 def first_nonfinite_back(norms: np.ndarray) -> int | None:
     """The step n (1..N), counting back from N, at which ||dL/ds(n)|| first stops being finite; None if never."""
     bad = np.flatnonzero(~np.isfinite(np.asarray(norms, dtype=float)))

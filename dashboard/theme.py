@@ -283,9 +283,11 @@ def fit_text(fig: go.Figure, width: int, height: int, theme: str) -> go.Figure:
             if fits >= 0.8 * lk.font:
                 fig.layout.title.font.size = int(fits)
             else:  # very long: the base size, wrapped, anchored on the plot (space made by automargin)
+                sub = fig.layout.title.subtitle.text  # drawn under the title: inside the pad, room made for it
+                sub_room = int(1.6 * (fig.layout.title.subtitle.font.size or 0.7 * lk.font)) if sub else 0
                 fig.layout.title.update(text=wrap(title, lk.font, plot_width, bold), font_size=lk.font,
                                         yref="paper", y=1, yanchor="bottom", automargin=True,
-                                        pad_b=_top_legend_height(fig, width, lk) + lk.font // 3)
+                                        pad_b=_top_legend_height(fig, width, lk) + lk.font // 3 + sub_room)
 
     def along(ax, extent: float) -> float:
         lo, hi = ax.domain if ax.domain else (0, 1)

@@ -7,10 +7,11 @@ import numpy as np
 import streamlit as st
 
 from dashboard import address, compute, diagnose, ui
-from dashboard.config import HIDDEN_SIZES, LEARNING_RATES, RADII, SCALES, spec
+from dashboard.config import HIDDEN_SIZES, LEARNING_RATES, RADII, SCALES, TASK_LABELS, spec
 from dashboard.figures import compare as figs
+from dashboard.figures import credit as cfigs
 from dashboard.figures import gradients as gfigs
-from rnn_engine import ACTIVATIONS, get_activation
+from rnn_engine import ACTIVATIONS, get_activation, memory_horizon
 from rnn_engine.theory import singular_values
 
 # what B may change, and the values offered (ranged fields get a short list; a URL may carry any valid value)
@@ -241,7 +242,9 @@ def final_val(h) -> float:
     return float(v[-1]) if v.size else float("nan")
 
 
-nums = {n: dict(rate=rate(s, e), reach=reach(r), loss=final_loss(t.history), val=final_val(t.history),
+FRACTION = 0.01  # the memory horizon's level: 1 % of ||dL/ds(N)|| (as on the Gradients and Credit pages)
+nums = {n: dict(rate=rate(s, e), reach=reach(r), horizon=memory_horizon(r.state_grad_norms, FRACTION), N=e.N,
+                loss=final_loss(t.history), val=final_val(t.history),
                 boom=t.history.exploded_at, what=t.history.exploded_what, clipped=int(t.history.clipped.sum()),
                 T=t.history.iterations_done, clip=e.clip, clip_at=e.clip_at)
         for n, s, e, r, t in (("A", sa, exp, ra, ta), ("B", sb, exp_b, rb, tb))}
@@ -267,6 +270,11 @@ def sentence() -> str:
         else:
             out.append(f"At θ(0), the gradient reaches step 1 about equally in A and B "
                        f"({A['reach']:.1e} vs {B['reach']:.1e} of the gradient at step N).")
+    if A["horizon"] is not None and B["horizon"] is not None:
+        said = [f"all its {v['N']} steps" if v["horizon"] >= v["N"] else f"about {diagnose.remembers(v['horizon'], v['N'])}"
+                for v in (A, B)]
+        out.append(f"A remembers {said[0]}, B {said[1]} (the memory horizon: how far back ‖∂L/∂s(n)‖ stays above "
+                   f"{FRACTION:.0%} of ‖∂L/∂s(N)‖ at θ(0)).")
     for n in ("A", "B"):
         if nums[n]["boom"] is not None:
             out.append(f"{n} exploded at iteration {nums[n]['boom']} ({nums[n]['what']}).")
@@ -293,13 +301,14 @@ def sentence() -> str:
 # --- the key numbers, then the pictures ----------------------------------------------------------------
 table = {
     "": ["setting", "κ·σ_max(W_s) at θ(0)", "‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ at θ(0)",
+         f"memory horizon at θ(0): {diagnose.REMEMBERS[0].lower()}{diagnose.REMEMBERS[1:]}",
          f"validation loss ({loss_name}) at the end", f"training loss ({loss_name}), mean of the last 10 iterations",
          "exploded at iteration", "iterations clipped"],
 }
 for n, lab in (("A", label_a), ("B", label_b)):
     v = nums[n]
     table[n] = [lab, f"{v['rate']:.3f}" if np.isfinite(v["rate"]) else "— (gated cell: no such bound)",
-                fmt(v["reach"], ".2e"), fmt(v["val"], ".4g"), fmt(v["loss"], ".4g"),
+                fmt(v["reach"], ".2e"), diagnose.remembers(v["horizon"], v["N"]), fmt(v["val"], ".4g"), fmt(v["loss"], ".4g"),
                 "no" if v["boom"] is None else f"{v['boom']} ({v['what']})",
                 f"{v['clipped']} of {v['T']}" if v["clip"] != "none" else "clipping off"]
 st.dataframe(table, hide_index=True, width="stretch")
@@ -316,6 +325,42 @@ st.caption((f"One step back multiplies the gradient by at most κ·σ_max(W_s) (
             "gradient on). ")
            + f"At step 1, A keeps {diagnose.number(nums['A']['reach'], '.1e')} of the gradient at step N, "
              f"B keeps {diagnose.number(nums['B']['reach'], '.1e')}.")
+
+st.subheader("Which loss term reaches which step, at θ(0) (same colour scale)")
+if sa.train.readout == "last":
+    st.caption(f"The task ({TASK_LABELS.get(sa.train.name, sa.train.name)}) reads its loss at the last step only: "
+               "L = ℓ_N, so each itemised map ‖∂ℓ_m/∂s(n)‖ would be one row, the curve above. For A's and B's loss "
+               "terms apart, choose the copy task or the noisy sine in the sidebar.")
+else:
+    with ui.plain_errors(), st.spinner("Carrying every loss term back, for A and B…"):
+        credit = {"A": compute.credit(exp), "B": compute.credit(exp_b)}
+    items = {n: c.itemized for n, c in credit.items()}  # (W, W) [m-first, n-first] = ||dl_m/ds(n)||
+    bad = [n for n, I in items.items() if not np.isfinite(I).all()]
+    if bad:
+        st.error(f"{' and '.join(bad)}: the gradient overflows on its way back (an entry of ‖∂ℓ_m/∂s(n)‖ is not a "
+                 "finite number), so there is no credit to split.", icon=":material/error:")
+    else:
+        tops = {n: cfigs.quiet_rows(I) for n, I in items.items()}  # leading rows with no loss term, left out
+        if items["A"].shape == items["B"].shape:
+            tops = dict.fromkeys(tops, min(tops.values()))
+        notes = [f"{n}: the last {I.shape[0]} of {e.N} steps only" for (n, I), e in zip(items.items(), (exp, exp_b))
+                 if credit[n].first > 1]
+        left_out = {n: f"rows m = {credit[n].first}–{credit[n].first + t - 1}" for n, t in tops.items() if t}
+        if len(set(left_out.values())) == 1 and len(left_out) == 2:  # the same rows in both: said once
+            notes.append(f"{left_out['A']} left out: no loss term there (ℓ_m = 0)")
+        else:
+            notes += [f"{r} left out in {n}: no loss term there" for n, r in left_out.items()]
+        ui.chart(cfigs.itemized_pair(items["A"], items["B"], (credit["A"].first, credit["B"].first), ui.theme(),
+                                     titles=(f"A ({label_a})", f"B ({label_b})"),
+                                     title="Which loss term reaches which step: ‖∂ℓ_m/∂s(n)‖ of A and B, one colour scale",
+                                     note="; ".join(notes), top=(tops["A"], tops["B"])), "compare-itemized")
+        shares = {n: cfigs.near_far(I) for n, I in items.items()}  # (near, far) shares of all the credit
+        st.caption(f"Row m is one loss term ℓ_m on its way back to the earlier states; bright reaches far, dark has "
+                   f"vanished (the colours span the {cfigs.DECADES:g} decades below the larger map's largest entry). "
+                   + " ".join(f"In {n}, {diagnose.percent(shares[n][1])} of the credit comes from loss terms more than "
+                              f"{cfigs.FAR} steps ahead ({diagnose.percent(shares[n][0])} from at most 2)."
+                              for n in ("A", "B"))
+                   + " The Credit page shows one configuration's map in full.")
 
 st.subheader("The same during training (same colour scale)")
 zrange = figs.shared_log_range(ha.state_grad_norms, hb.state_grad_norms)

@@ -103,7 +103,7 @@ near, far = figs.near_far(I)
 
 c1, c2, c3 = st.columns(3)
 capped = h_last >= m_last - first + 1
-c1.metric("This network remembers about", f"{'≥ ' if capped else ''}{int(h_last)} steps",
+c1.metric(diagnose.REMEMBERS, diagnose.remembers(h_last, m_last - first + 1),
           help=f"The memory horizon of the loss at step {m_last}: how many steps back ‖∂ℓ_{m_last}/∂s(n)‖ stays above "
                f"{FRACTION:.0%} of ‖∂ℓ_{m_last}/∂s({m_last})‖ at θ(0)"
                + (" (it never falls below it: the whole window)." if capped else "."))

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import compute, diagnose, gates, heatmap_run, ui
 from dashboard import theme as th
 from dashboard.figures import gradients as figs
-from rnn_engine import get_activation
+from rnn_engine import get_activation, memory_horizon
 from rnn_engine.theory import singular_values
 
 HEATMAP_SLICE = 0.1  # s of training between two drawings (a click may wait this long)
@@ -53,10 +53,37 @@ problem = diagnose.gradient_problem(res.state_grad_norms, res.loss, trace.s, tra
                                     s.train.readout)
 
 
+def unit_words(U: np.ndarray) -> str:
+    """What the per-unit heatmap shows, from its numbers: which units carry the gradient furthest back (figs.unit_reach:
+    above 1 % of the strongest unit's |dL/ds_i(N)|) and how many go dark within 2 steps of the loss. U: (N, H)."""
+    H = U.shape[1]
+    reach = figs.unit_reach(U, FRACTION)  # (H,) steps back
+    far = int(reach.max())
+    level = f"{FRACTION:.0%} of the strongest unit's |∂L/∂s_i({N})|"
+    out = (f"Each row is one of the {H} units of s(n), each column a step; bright = a large gradient, dark = almost "
+           f"none (the colours span the {figs.DECADES:g} decades below the largest entry, as on the Credit page). ")
+    if far == 0:
+        return out + f"No unit keeps {level} even one step back."
+    where = f"all {N - 1} steps back, to s(1)" if far >= N - 1 else f"{ui.count(far, 'step')} back, to s({N - far})"
+    best = np.flatnonzero(reach == far) + 1  # the units that reach furthest, numbered from 1
+    if best.size == H:
+        out += f"Every unit carries it {where}, above {level}."
+    else:
+        names = (str(best[0]) if best.size == 1 else ", ".join(map(str, best[:-1])) + " and " + str(best[-1])) \
+            if best.size <= 4 else f"{best.size} of the {H}"
+        out += (f"Unit{'s' if best.size > 1 else ''} {names} carr{'y' if best.size > 1 else 'ies'} it furthest: "
+                f"above {level} {where}; the median unit {ui.count(int(np.median(reach)), 'step')} back.")
+    short = int(np.sum(reach <= 2))
+    if short and best.size < H:
+        out += f" {ui.count(short, 'unit')} go{'es' if short == 1 else ''} dark within 2 steps of the loss."
+    return out
+
+
 def apply_fix(field: str, value) -> None:
     st.session_state[field] = value
 
 
+FRACTION = 0.01  # the memory horizon's level: 1 % of ||dL/ds(N)|| (as on the Credit page)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("‖∂L/∂s(N)‖ at the loss", diagnose.number(res.state_grad_norms[-1]))
 c2.metric("‖∂L/∂s(1)‖ at the first step", diagnose.number(res.state_grad_norms[0]))
@@ -76,6 +103,8 @@ if gated:
 else:
     c4.metric("κ·σ_max(W_s) per step", f"{rate:.3f}", help=f"κ = {kappa:g} = max φ′ for {exp.activation}, σ_max(W_s) "
               f"= {sigma:.3f}. Below 1: guaranteed to vanish.")
+
+horizon = memory_horizon(res.state_grad_norms, FRACTION)  # None: nothing at the loss to measure against
 
 if problem is not None:
     st.error(problem.message, icon=":material/block:" if problem.kind == "zero" else ":material/error:")
@@ -113,6 +142,26 @@ else:
                      "each ℓ(n) included; the green one follows the last term ℓ(N) alone on its way back, and the bound "
                      "is its bound.")
     st.caption(" ".join(notes))
+
+    st.subheader("How far back it remembers, unit by unit")
+    m_col, m_words = st.columns([1.4, 3], vertical_alignment="center")  # room for the label in projector type
+    m_col.metric(diagnose.REMEMBERS, diagnose.remembers(horizon, N),
+                 help=f"The memory horizon at θ(0): how many steps back from N the gradient ‖∂L/∂s(n)‖ stays above "
+                      f"{FRACTION:.0%} of ‖∂L/∂s(N)‖.")
+    if horizon is None:
+        said = "No memory horizon: ‖∂L/∂s(N)‖ is 0 or not a finite number, so there is nothing to measure against."
+    elif horizon >= N:
+        said = (f"The memory horizon: ‖∂L/∂s(n)‖ stays above {FRACTION:.0%} of ‖∂L/∂s({N})‖ all the way back to s(1): "
+                "every step of the sequence still learns.")
+    else:
+        said = (f"The memory horizon: {ui.count(int(horizon), 'step')} back from N = {N}. At n = {N - int(horizon)} "
+                f"(the dashed line below) and before, ‖∂L/∂s(n)‖ is below {FRACTION:.0%} of ‖∂L/∂s({N})‖: what "
+                "happened there barely changes the weights.")
+    m_words.caption(said + (" With a loss at every step, ‖∂L/∂s(n)‖ also holds each ℓ(n)'s fresh gradient; the "
+                            "Credit page splits it by loss term." if every_step else ""))
+    U = log.unit_grad  # (N, H) |dL/ds_i(n)|, root mean square over the batch
+    ui.chart(figs.unit_heatmap(U, ui.theme(), horizon), "gradient-units")
+    st.caption(unit_words(U))
 if exp.clip != "none":
     st.caption(f"Clipping ({exp.clip}, c = {exp.clip_at:g}) acts on the training updates (the heatmap below), not on "
                "the gradient at θ(0) drawn here: these numbers are the same with clipping on or off.")

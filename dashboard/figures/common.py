@@ -9,6 +9,10 @@ from dashboard import theme as th
 SUB = str.maketrans("0123456789()-+", "₀₁₂₃₄₅₆₇₈₉₍₎₋₊")
 SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 ZEROS = "exact zeros"  # meta of a trace that marks exact zeros on a log axis (zero_markers)
+# The colour scale of every magnitude heatmap of one set of weights (credit maps, units) spans this many decades below
+# its largest entry (smaller entries take the darkest colour; the hover keeps the exact value): one range for every
+# cell and setting, so an RNN's map and an LSTM's can be compared by their colours alone.
+DECADES = 6.0
 
 
 def sub(text) -> str:
@@ -31,6 +35,17 @@ def zero_markers(x, values, name: str, colour: str, hover_x: str = "n") -> go.Sc
     return go.Scatter(x=np.asarray(x)[zero], y=np.ones(int(zero.sum())), mode="markers", meta=ZEROS,
                       name=f"{name}: exactly 0", marker=dict(symbol="triangle-down", color=colour),
                       hovertemplate=f"{hover_x} = %{{x}}<br>exactly 0<extra></extra>")
+
+
+def zrange(*matrices: np.ndarray) -> tuple[float, float] | None:
+    """A shared (min, max) of log10 for several matrices (one colour scale): from DECADES below their largest
+    positive finite entry to it, whatever their smallest (so a slow decay stays bright and a fast one goes dark)."""
+    vals = np.concatenate([np.asarray(m, dtype=float).ravel() for m in matrices])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    if vals.size == 0:
+        return None
+    hi = float(np.log10(vals.max()))
+    return hi - DECADES, hi
 
 
 def log_safe(v: np.ndarray) -> np.ndarray:

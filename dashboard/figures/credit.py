@@ -16,7 +16,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from dashboard import theme as th
-from dashboard.figures.common import finish, log_safe, zero_markers
+from dashboard.figures.common import DECADES, finish, log_safe, zero_markers, zrange  # noqa: F401 (re-exported)
 from dashboard.figures.gradients import ZERO_COLOUR
 
 # RNNbow's bands of m - n: how far ahead of s(n) the loss term was. (low, high, label); high None = no end.
@@ -26,10 +26,6 @@ BANDS_TITLE = "loss term m − n steps ahead: "
 BAND_COLOURS = tuple(sample_colorscale(th.MAGNITUDE_SCALE, [0.9, 0.68, 0.46, 0.24, 0.0]))
 BLANK = "·"  # the text of a step whose input carries nothing (the copy task's blank)
 FAR = 10  # lags above this are "far" in the page's sentence (the last band)
-# The colour scale of every credit heatmap spans this many decades below its largest entry (smaller entries take
-# the darkest colour; the hover keeps the exact value): one range for every cell and setting, so an RNN's map and an
-# LSTM's can be compared by their colours alone.
-DECADES = 6.0
 
 
 def lags(W: int) -> np.ndarray:
@@ -76,17 +72,6 @@ def _triangle(values: np.ndarray) -> np.ndarray:
         z = np.log10(log_safe(values))  # (W, W)
     z[lags(W) < 0] = np.nan
     return z.astype(np.float32)  # half the bytes for the browser; 7 digits are plenty for a colour
-
-
-def zrange(*matrices: np.ndarray) -> tuple[float, float] | None:
-    """A shared (min, max) of log10 for several matrices (one colour scale): from DECADES below their largest
-    positive finite entry to it, whatever their smallest (so a slow decay stays bright and a fast one goes dark)."""
-    vals = np.concatenate([np.asarray(m, dtype=float).ravel() for m in matrices])
-    vals = vals[np.isfinite(vals) & (vals > 0)]
-    if vals.size == 0:
-        return None
-    hi = float(np.log10(vals.max()))
-    return hi - DECADES, hi
 
 
 def _zero_cells(values: np.ndarray, x, y, said: str, subplot: dict | None = None, top: int = 0) -> go.Heatmap | None:
@@ -159,23 +144,29 @@ def itemized_heatmap(itemized: np.ndarray, first: int = 1, theme: str = "screen"
     return fig
 
 
-def itemized_pair(before: np.ndarray, after: np.ndarray, first: int = 1, theme: str = "screen",
+def itemized_pair(before: np.ndarray, after: np.ndarray, first: int | tuple[int, int] = 1, theme: str = "screen",
                   titles: tuple[str, str] = ("at the initial weights θ(0)", "after training"),
                   title: str = "Evolution of training: ‖∂ℓ_m/∂s(n)‖ before and after, one colour scale",
-                  note: str = "", top: int = 0) -> go.Figure:
-    """The itemised heatmap at two sets of weights side by side, on one shared log colour scale."""
+                  note: str = "", top: int | tuple[int, int] = 0) -> go.Figure:
+    """Two itemised heatmaps side by side (θ(0) and trained, or A and B), on one shared log colour scale.
+
+    first, top: one value for both, or one each (two runs of different lengths); the y axes are shared only when
+    both maps cover the same steps."""
     A, B = (np.asarray(v, dtype=float) for v in (before, after))
-    W = A.shape[0]
-    steps = np.arange(first, first + W)
+    firsts = first if isinstance(first, tuple) else (first, first)
+    tops = top if isinstance(top, tuple) else (top, top)
+    same = A.shape == B.shape and firsts[0] == firsts[1] and tops[0] == tops[1]
     zr = zrange(A, B)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)  # titles under: none collide
-    for col, I in ((1, A), (2, B)):
-        fig.add_trace(_itemized_trace(I, first, zr, col == 2, top), row=1, col=col)
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=same, horizontal_spacing=0.04 if same else 0.08)
+    for col, I, f, t in ((1, A, firsts[0], tops[0]), (2, B, firsts[1], tops[1])):
+        W = I.shape[0]
+        steps = np.arange(f, f + W)
+        fig.add_trace(_itemized_trace(I, f, zr, col == 2, t), row=1, col=col)
         axes = dict(xaxis=f"x{col if col > 1 else ''}", yaxis=f"y{col if col > 1 else ''}")
-        zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", axes, top)
+        zeros = _zero_cells(I, steps, steps, "exactly 0: ℓ_m sends nothing to s(n)", axes, t)
         if zeros is not None:
             fig.add_trace(zeros)
-        _step_axes(fig, first, W, row=1, col=col, rows=W - top)
+        _step_axes(fig, f, W, row=1, col=col, rows=W - t)
         fig.update_xaxes(title_text=f"state step n: {titles[col - 1]}", row=1, col=col)
     fig.update_yaxes(title_text="loss step m", row=1, col=1)
     fig.update_layout(title=title)

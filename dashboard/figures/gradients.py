@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard import theme as th
-from dashboard.figures.common import finish, log_safe, steps, zero_markers
+from dashboard.figures.common import DECADES, finish, log_safe, steps, zero_markers, zrange
 
 
 def decay_curve(state_grad: np.ndarray, bound: np.ndarray | None, theme: str = "screen",
@@ -88,6 +88,62 @@ def heatmap(norms: np.ndarray, iterations: np.ndarray, normalise: bool = False, 
                 showscale=False, name=said, hovertemplate=f"iteration %{{y}}<br>step n = %{{x}}<br>{said}<extra></extra>",
             ))
     return finish(fig, title, "time step n  (loss read at the right)", "training iteration", theme)
+
+
+def unit_reach(unit_grad: np.ndarray, fraction: float = 0.01) -> np.ndarray:
+    """(H,) how many steps back each unit still carries a visible gradient: N - n for the earliest step n with
+    |dL/ds_i(n)| >= fraction * max_j |dL/ds_j(N)| (the level of the strongest unit at the loss), 0 for a unit that is
+    below it everywhere (or at the loss itself only). unit_grad: (N, H), res.log.unit_grad."""
+    g = np.asarray(unit_grad, dtype=float)  # (N, H)
+    N = g.shape[0]
+    level = fraction * np.max(g[-1])
+    above = np.isfinite(g) & (g >= level) & (level > 0)  # (N, H)
+    earliest = np.where(above.any(axis=0), above.argmax(axis=0) + 1, N)  # (H,) first step n above the level
+    return N - earliest
+
+
+def unit_heatmap(unit_grad: np.ndarray, theme: str = "screen", horizon: float | None = None,
+                 title: str = "How far back each unit of the state gets the gradient: |∂L/∂s_i(n)|") -> go.Figure:
+    """log10 |dL/ds_i(n)| (root mean square over the batch) over (time step n, unit i), on the heatmaps' scale
+    (MAGNITUDE_SCALE) spanning DECADES below the largest entry, as the credit maps do, so that two cells' maps compare
+    by colour; exact zeros in ZERO_COLOUR, overflow in OVERFLOW_COLOUR; the memory horizon h, when given and inside
+    the run, a dashed line at n = N - h.
+
+    unit_grad: (N, H), res.log.unit_grad; drawn transposed, z (H, N): one row per unit, steps along x as on the
+    decay curve. sum_i unit_grad[n-1, i]^2 = ||dL/ds(n)||^2 / B.
+    """
+    g = np.asarray(unit_grad, dtype=float).T  # (H, N)
+    H, N = g.shape
+    units = np.arange(1, H + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(log_safe(g))  # (H, N)
+    zr = zrange(g)
+    label = "log₁₀ |∂L/∂s_i(n)|"
+    fig = go.Figure(go.Heatmap(
+        x=steps(N), y=units, z=z, colorscale=th.MAGNITUDE_SCALE, customdata=g, hoverongaps=False,
+        zmin=None if zr is None else zr[0], zmax=None if zr is None else zr[1],
+        colorbar=dict(title=dict(text=label, side="right")),
+        hovertemplate="unit i = %{y}, step n = %{x}<br>|∂L/∂s_i(n)| = %{customdata:.3e}<extra></extra>",
+    ))
+    for cells, colour, said in ((g == 0.0, ZERO_COLOUR, "exactly 0: no gradient reaches here"),
+                                (~np.isfinite(g), OVERFLOW_COLOUR, "overflowed: not a finite number")):
+        if cells.any():
+            fig.add_trace(go.Heatmap(
+                x=steps(N), y=units, z=np.where(cells, 1.0, np.nan), colorscale=[[0, colour], [1, colour]],
+                showscale=False, name=said, hoverongaps=False,
+                hovertemplate=f"unit i = %{{y}}, step n = %{{x}}<br>{said}<extra></extra>",
+            ))
+    if horizon is not None and np.isfinite(horizon) and horizon < N:
+        at = int(N - horizon)
+        fig.add_vline(x=at + 0.5, line=dict(dash="dash", color="white", width=th.line_width(theme)))  # n <= at: below
+        right = at > N / 2  # the words on the side of the line with room, inside the map (not over the title)
+        fig.add_annotation(x=at + 0.5, y=0.98, yref="paper", yanchor="top", showarrow=False,
+                           xanchor="right" if right else "left", xshift=-4 if right else 4,
+                           bgcolor="rgba(255,255,255,0.85)", text=f"memory horizon: {int(horizon)} steps")
+    fig.update_xaxes(range=[0.5, N + 0.5])  # the map's own steps: plotly's autorange would make room for the words
+    if H <= 30:
+        fig.update_yaxes(dtick=1 if H <= 15 else 2)
+    return finish(fig, title, "time step n  (loss read at the right)", "unit i of the state s(n)", theme)
 
 
 def contributions(W_s: np.ndarray, W_x: np.ndarray, b: np.ndarray, theme: str = "screen",
