@@ -145,3 +145,18 @@ def test_a_wrapped_projector_title_makes_room_for_its_subtitle():
                                   title="Which loss term reaches which step: ‖∂ℓ_m/∂s(n)‖ of A and B, one colour scale")
         return th.fit_text(fig, 900, 700, "projector").layout.title.pad.b
     assert pad("rows m = 1–50 left out: no loss term there") > pad("") > 0
+
+
+def test_a_heatmap_beyond_the_work_budget_waits_for_a_click():
+    """N = 1000, H = 128, 200 iterations: minutes of training; the page draws its curves and offers the button."""
+    from dashboard import compute
+    from dashboard.config import Experiment
+
+    assert compute.training_cost(Experiment(N=1000, H=128)) > compute.WORK_BUDGET
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"v": "2", "N": "1000", "H": "128"})
+    at.run()
+    at.switch_page("app_pages/gradients.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(b.label.startswith("Fill in the heatmap") for b in at.button)
+    assert any("more than a click starts by itself" in i.value for i in at.info)

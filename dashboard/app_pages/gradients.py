@@ -13,6 +13,7 @@ from rnn_engine.theory import singular_values
 HEATMAP_SLICE = 0.1  # s of training between two drawings (a click may wait this long)
 HEATMAP_REDRAW = 1.0  # s between two partial heatmaps while it fills in (a big one is megabytes to parse and paint)
 RUN = "_heatmap_run"  # the heatmap's training so far (heatmap_run.TrainingSoFar), kept across reruns
+ASKED = "_heatmap_asked_for"  # the Experiment whose heavy heatmap the user asked to fill in
 
 # What carries the gradient back one step, cell by cell: (the words, the equation).
 WAY_BACK = {
@@ -174,7 +175,10 @@ normalise = st.toggle("Normalise each iteration (shows the shape of the decay ev
 # headless export) nothing would come back for it, so the training happens right here.
 if getattr(st.session_state.get(RUN), "exp", None) != exp:
     st.session_state[RUN] = heatmap_run.training_so_far(exp)
-if not st.context.headers:
+# Above the work budget the heatmap waits for a click: minutes of training must not start by themselves.
+heavy = (compute.training_cost(exp) > compute.WORK_BUDGET and st.session_state.get(ASKED) != exp
+         and not st.session_state[RUN].done)
+if not st.context.headers and not heavy:
     with ui.plain_errors():
         st.session_state[RUN] = heatmap_run.train_more(st.session_state[RUN], float("inf"))
 progress_slot, chart_slot, note_slot = st.empty(), st.empty(), st.empty()
@@ -219,6 +223,16 @@ def draw_heatmap(run: heatmap_run.TrainingSoFar, frame: int | None = None) -> No
 
 
 draw_heatmap(st.session_state[RUN], frame=None if st.session_state[RUN].done else 0)
+if heavy:
+    seconds = compute.training_cost(exp) * compute.SECONDS_PER_UNIT
+    progress_slot.empty()  # nothing is training
+    with chart_slot.container():
+        st.info(f"The heatmap needs {ui.count(exp.iterations, 'training iteration')} at N = {exp.N}, H = {exp.H}, batch "
+                f"{exp.batch}: about {seconds:.0f} s of this server's time, more than a click starts by itself. Lower "
+                "Iterations, N or H in the sidebar, or fill it in now (a slice at a time; any change stops it).",
+                icon=":material/hourglass:")
+        st.button(f"Fill in the heatmap (about {seconds:.0f} s)", key="heatmap_fill", icon=":material/play_arrow:",
+                  on_click=lambda: st.session_state.__setitem__(ASKED, exp))
 
 st.subheader("Which steps contribute to the weight update")
 if problem is not None:
@@ -258,7 +272,7 @@ history_download(st.session_state[RUN])
 # In a browser, the heatmap's training: after everything else is drawn (the link and the address too), a slice at a
 # time. Each drawing is a point where a click or a slider move stops this run (a rerun starts at once and continues
 # the training where it stopped); no timer, so a switch to another page is never undone by a late tick.
-if not st.session_state[RUN].done:
+if not st.session_state[RUN].done and not heavy:
     ui.finish_run()
     frame, drawn = 0, time.monotonic()
     while not st.session_state[RUN].done:
