@@ -55,11 +55,15 @@ SETTLED_JS = """() => {
     });
 }"""
 QUIET_MS = 300  # how long the app must stay at rest for wait_for_app
-# [rows, steps] of the gradients page's heatmap once it is complete (no progress bar, one heatmap), else null.
+# [rows, steps] of the gradients page's training heatmap (y axis: training iteration) once it is complete (no progress
+# bar, one such heatmap), else null.
 HEATMAP_SHAPE_JS = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
     if (!main || main.querySelector('[data-testid="stProgress"]')) return null;
-    const heat = [...main.querySelectorAll('.js-plotly-plot')].filter(gd => gd.data && gd.data[0].type === 'heatmap');
+    // the training heatmap (the page also draws the per-unit map); while it fills in, partial ones come and go
+    const heat = [...main.querySelectorAll('.js-plotly-plot')].filter(gd => gd.data && gd.data[0].type === 'heatmap'
+        && gd.layout && gd.layout.yaxis && gd.layout.yaxis.title
+        && String(gd.layout.yaxis.title.text || gd.layout.yaxis.title || '').includes('training iteration'));
     if (heat.length !== 1) return null;
     const z = heat[0].data[0].z;
     return z.shape !== undefined ? String(z.shape).split(',').map(Number) : [z.length, z[0].length];
