@@ -41,6 +41,19 @@ def last(values: list[str]) -> str:
     return values[-1] if values else ""
 
 
+def whole(lo: int, hi: int):
+    """A parse for seed(): a whole number from lo to hi, else ValueError saying so."""
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number from {lo} to {hi}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"expected a whole number from {lo} to {hi}")
+        return value
+    return parse
+
+
 def seed(key: str, parse, default) -> str | None:
     """Before a page's own control `key` is drawn: on a new address, its value from the address (its default
     when the address has none). parse(raw) gives the value or raises ValueError; then the default is used and

@@ -135,7 +135,6 @@ def memo(max_entries: int = 64, spinner: str | None = None):
             put(name, key, value, max_entries)
             return value
 
-        cached.clear = clear
         return cached
 
     return wrap

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, diagnose, gates, sidebar, ui
+from dashboard import compute, diagnose, gates, ui
 from dashboard.config import CELLS, GATE_BIASES, Experiment
 from dashboard.figures import theory as figs
 
@@ -50,14 +50,9 @@ def show(exp: Experiment) -> None:
     gate, gate_name = gates.KEEP[cell]
     state = gates.STATE[cell]
     ui.header(f"Theory: how the {name}'s {gate_name} carries the gradient back", SEEING[cell], EQUATIONS[cell])
-    try:
+    with ui.plain_errors(reset_key="theory_reset_weights"):
         s = compute.setup(exp)
         trace, res = compute.gradients(exp, jacobians=True)
-    except ValueError as exc:
-        st.error(f"This setting cannot run: {exc}", icon=":material/block:")
-        if exp.weights:
-            st.button("Reset to the initial weights", on_click=sidebar.reset_weights, key="theory_reset_weights")
-        ui.stop()
     log, N = res.log, exp.N
     stats = log.gate_stats  # gate -> (N, 3) mean, 10th, 90th percentile over units and batch
     with np.errstate(invalid="ignore"), _quiet():

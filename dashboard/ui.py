@@ -14,7 +14,7 @@ from functools import partial
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import address, export
+from dashboard import address, export, sidebar
 from dashboard import theme as th
 from dashboard.config import Experiment
 
@@ -224,10 +224,13 @@ def csv_download(label: str, columns, filename: str) -> None:
 
 
 @contextmanager
-def plain_errors():
-    """Turn a ValueError from the engine into a clear message on the page instead of a traceback."""
+def plain_errors(reset_key: str | None = None):
+    """Turn a ValueError from the engine into a clear message on the page instead of a traceback; with reset_key,
+    also a button back to the initial weights when weights edited on the Weights page are in use."""
     try:
         yield
     except ValueError as exc:
         st.error(f"This setting cannot run: {exc}", icon=":material/block:")
+        if reset_key and experiment().weights:
+            st.button("Reset to the initial weights", on_click=sidebar.reset_weights, key=reset_key)
         stop()

@@ -31,20 +31,8 @@ N = exp.N
 B = min(exp.batch, s.train.x.shape[1])
 
 
-def _whole(lo: int, hi: int):
-    def parse(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"expected a whole number from {lo} to {hi}") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"expected a whole number from {lo} to {hi}")
-        return value
-    return parse
-
-
 # The page's own settings: URL key -> (parse, default). In the URL only where they differ from the default.
-SETTINGS = {"credit_m": (_whole(1, N), N), "credit_sample": (_whole(0, B - 1), 0)}
+SETTINGS = {"credit_m": (address.whole(1, N), N), "credit_sample": (address.whole(0, B - 1), 0)}
 if address.fresh_query() is not None:  # a new address: the page's settings from it, what cannot be used said
     st.session_state["credit_url_notices"] = [n for n in (address.seed(key, parse, default)
                                                           for key, (parse, default) in SETTINGS.items()) if n]

@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, diagnose, sidebar, ui
+from dashboard import compute, diagnose, ui
 from dashboard.figures import graph as figs
 from rnn_engine import get_activation
 from rnn_engine.losses import loss_and_grad
@@ -34,14 +34,9 @@ else:
         r"\frac{\partial L}{\partial s(n-1)} = W_s^\top \delta(n),\quad \delta(n) = \varphi'(a(n)) \odot \frac{\partial L}{\partial s(n)}",
     )
 
-try:
+with ui.plain_errors(reset_key="graph_reset_weights"):
     s = compute.setup(exp)
     trace, res = compute.gradients(exp)
-except ValueError as exc:
-    st.error(f"This setting cannot run: {exc}", icon=":material/block:")
-    if exp.weights:
-        st.button("Reset to the initial weights", on_click=sidebar.reset_weights, key="graph_reset_weights")
-    ui.stop()
 
 N, readout = exp.N, s.train.readout
 p, log = s.params, res.log
@@ -149,7 +144,7 @@ if exp.cell != "elman":
             f"(mean {mean_gate:.3f}): it hands back {diagnose.percent(kept)} of ‖∂L/∂{state}({n})‖, with no W_s and no "
             "φ′ in the way. " + ("A gate near 1 keeps the gradient; that is why it can still reach step 1."
                                  if mean_gate > 0.8 else
-                                 f"A gate this far below 1 lets the gradient fade like the plain RNN's; raise the gate "
+                                 "A gate this far below 1 lets the gradient fade like the plain RNN's; raise the gate "
                                  "bias in the sidebar to open it."))
 else:
     # The selected step in numbers, with its local Jacobian ds(n)/ds(n-1) = diag(phi'(a(n))) W_s (first sequence).

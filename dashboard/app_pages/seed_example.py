@@ -34,25 +34,13 @@ def _choice(options):
     return parse
 
 
-def _whole(lo: int, hi: int):
-    def parse(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"expected a whole number from {lo} to {hi}") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"expected a whole number from {lo} to {hi}")
-        return value
-    return parse
-
-
 # The page's own settings: URL key -> (parse, default). In the URL only where they differ from the default.
 SETTINGS = {
     "seed_source": (_choice(sd.SOURCES), "bundled"),
-    "seed_a": (_whole(0, 9), 3),
-    "seed_b": (_whole(0, 9), 8),
+    "seed_a": (address.whole(0, 9), 3),
+    "seed_b": (address.whole(0, 9), 8),
     "seed_bias": (ui.parse_bool, False),
-    "seed_sample": (_whole(0, 10**9), 0),
+    "seed_sample": (address.whole(0, 10**9), 0),
     "seed_inputs": (_choice(INPUTS), "few"),
     "seed_h0": (_choice(H0), "zero"),
     "seed_weights": (_choice(WEIGHTS), "start"),

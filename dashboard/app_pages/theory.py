@@ -3,7 +3,7 @@ cell (dashboard/theory_gated.py) its gates and the direct term of its Jacobian a
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, diagnose, sidebar, theory_gated, ui
+from dashboard import compute, diagnose, theory_gated, ui
 from dashboard.config import RADII
 from dashboard.figures import theory as figs
 from rnn_engine import get_activation
@@ -21,14 +21,9 @@ def elman(exp) -> None:
         r"\sigma_{\max}(W_s) < \tfrac{1}{\kappa} \Rightarrow \text{vanishing}",
     )
 
-    try:
+    with ui.plain_errors(reset_key="theory_reset_weights"):
         s = compute.setup(exp)
         trace, res = compute.gradients(exp, jacobians=True)
-    except ValueError as exc:
-        st.error(f"This setting cannot run: {exc}", icon=":material/block:")
-        if exp.weights:
-            st.button("Reset to the initial weights", on_click=sidebar.reset_weights, key="theory_reset_weights")
-        ui.stop()
 
     W_s = s.params.W_s  # (H, H)
     act = get_activation(exp.activation)
