@@ -5,12 +5,13 @@ st.session_state["experiment"] and only places figures and words.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` only adds dashboard/
 
-from urllib.parse import parse_qsl  # noqa: E402
+from urllib.parse import parse_qsl, urlencode  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
@@ -44,6 +45,23 @@ if (window.location.pathname.endsWith("/")) {
         new URL("graph" + window.location.search + window.location.hash, window.location.href).href);
     window.dispatchEvent(new PopStateEvent("popstate", {state: window.history.state}));
 }
+</script>"""
+
+def _open_the_preset_page(url_path: str, query: dict) -> None:
+    """A preset was loaded on another page than its own: the browser opens `url_path?query` as a new history
+    entry and tells Streamlit's page router (popstate), as for Forward. st.switch_page would first write the
+    preset's query into the address of the page being left, so Back would return to that page with the preset's
+    settings instead of its own. Without JavaScript (AppTest) a link stands in."""
+    target = next(p for p in PAGES if p.url_path == url_path)
+    search = urlencode(query)
+    st.html(OPEN_THE_PRESET_PAGE.replace("TARGET", json.dumps(f"{url_path}?{search}")), unsafe_allow_javascript=True)
+    st.page_link(target, label=f"Open {target.title}", icon=target.icon, query_params=query)
+    st.stop()  # the page being left neither runs nor writes its address
+
+
+OPEN_THE_PRESET_PAGE = """<script>
+window.history.pushState(null, "", new URL(TARGET, window.location.href).href);
+window.dispatchEvent(new PopStateEvent("popstate", {state: null}));
 </script>"""
 
 # Streamlit serves its default page only at `/` ("/graph" would say "Page not found"), so the default is a
@@ -89,8 +107,7 @@ USES = {"seed": SIDEBAR_USES}  # pages that use only some of the sidebar's setti
 page = st.navigation(PAGES, position="hidden")  # drawn by page_links, at the top of the sidebar
 loaded = presets.take_page_to_open()  # a preset was just loaded: open the page its description talks about
 if loaded is not None and loaded.page != page.url_path:
-    st.switch_page(next(p for p in PAGES if p.url_path == loaded.page),
-                   query_params={**dict(parse_qsl(to_query(loaded.experiment))), **ui.look_setting()})
+    _open_the_preset_page(loaded.page, {**dict(parse_qsl(to_query(loaded.experiment))), **ui.look_setting()})
 if page is HOME:  # before any widget: `/?N=50` opens `/graph?N=50`
     page.run()
     st.stop()

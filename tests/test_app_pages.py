@@ -70,6 +70,13 @@ def test_loading_a_preset_from_the_sidebar_sets_every_field():
     preset = presets.get("exploding")
     at.sidebar.selectbox(key="_preset_choice").select("exploding").run()
     no_exception(at)
+    # Its page is Training: the gradients page stops and the browser opens the preset's page as a new address
+    # (a script AppTest cannot run; the link stands in). tests/browser/test_lecture_ready_browser.py goes Back.
+    (link,) = at.get("page_link")
+    assert link.proto.page == "training" and to_query(preset.experiment) in link.proto.query_string, link.proto
+    assert not at.sidebar.get("slider"), "the page being left does not run on"
+    at.switch_page("app_pages/training.py").run()
+    no_exception(at)
     for field in ("N", "activation", "radius", "clip"):
         widget = at.sidebar.get("slider") + at.sidebar.get("selectbox") + at.sidebar.get("select_slider")
         (w,) = [w for w in widget if w.key == field]

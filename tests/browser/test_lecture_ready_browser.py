@@ -146,3 +146,22 @@ def test_the_address_bar_describes_the_experiment_after_presets_changes_pages_an
         assert not exceptions(other)
     finally:
         fresh.close()
+
+
+def test_back_after_a_preset_that_opens_its_own_page_returns_to_the_page_left_as_it_was(page, app_url):
+    """A preset loaded on the graph page opens its own page (Training) as a new address; Back gives the graph
+    page with its own settings (it used to come back with the preset's), Forward the preset again."""
+    preset = all_presets()["learns_short"]
+    before = experiment_of(f"{app_url}/graph?v=2&N=17")
+    page.goto(f"{app_url}/graph?v=2&N=17")
+    wait_for_app(page)
+    load_preset(page, preset.title)
+    page.wait_for_url("**/training?*", timeout=60_000)
+    assert differences(address_matches_link(page, "the preset"), preset.experiment) == {}
+    page.go_back()
+    page.wait_for_url("**/graph?*")
+    assert differences(address_matches_link(page, "Back"), before) == {}
+    page.go_forward()
+    page.wait_for_url("**/training?*")
+    assert differences(address_matches_link(page, "Forward"), preset.experiment) == {}
+    assert not exceptions(page)
