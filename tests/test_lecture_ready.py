@@ -162,7 +162,10 @@ def test_the_picker_shows_the_loaded_preset_until_a_setting_changes_and_opens_it
     at = run("graph")
     at.sidebar.selectbox(key="_preset_choice").select("exploding").run()
     assert not at.exception
-    assert at.title[0].value == "Training", "the preset opens the page its description talks about"
+    (link,) = at.get("page_link")  # the browser opens it by itself (dashboard/app.py); AppTest follows the link
+    assert link.proto.page == "training", "the preset opens the page its description talks about"
+    at.switch_page("app_pages/training.py").run()
+    assert at.title[0].value == "Training"
     assert at.sidebar.selectbox(key="_preset_choice").value == "exploding"
     assert any(presets.get("exploding").explains[:40] in i.value for i in at.sidebar.info)
     at.sidebar.slider(key="N").set_value(13).run()
