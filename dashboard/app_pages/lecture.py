@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import compute, lecture, lecture_charts, presenting, ui
@@ -38,15 +39,21 @@ if (!window.rnnLabLectureKeys) {
 
 # The stage is one window high: the chart takes what the title, the notice and the label leave.
 STAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-bottom: 2rem; }
-.st-key-lecture_stage { height: calc(100dvh - 3.6rem); gap: 0.35rem; }
-.st-key-lecture_stage [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) { flex: 1 1 0; min-height: 0; }
-.st-key-lecture_stage [data-testid="stPlotlyChart"] { height: 100%; }
-.lecture-title { font-size: 2.1rem; font-weight: 700; line-height: 1.15; margin: 0; }
-.lecture-count { font-size: 1rem; color: #555; white-space: nowrap; }
-.lecture-notice { font-size: 1.2rem; line-height: 1.35; margin: 0; }
-.lecture-label { font-size: 1.55rem; font-weight: 700; line-height: 1.2; margin: 0; font-variant-numeric: tabular-nums; }
-.lecture-changed { font-size: 1rem; color: #b35900; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.2rem !important; padding-bottom: 2rem !important; }
+.st-key-lecture_stage { flex: none !important; height: calc(100dvh - 4.2rem) !important; gap: 0.35rem !important; }
+.st-key-lecture_stage > *, .st-key-lecture_heading > * { flex: 0 0 auto !important; }
+.st-key-lecture_stage [data-testid="stMarkdownContainer"] { margin-bottom: 0 !important; }
+.st-key-lecture_heading { flex: 1 1 0 !important; min-width: 0; }
+.st-key-lecture_stage [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) {
+    flex: 1 1 0 !important; min-height: 0 !important; }
+.st-key-lecture_stage [data-testid="stFullScreenFrame"],
+.st-key-lecture_stage [data-testid="stPlotlyChart"] { height: 100% !important; }
+.st-key-lecture_stage p.lecture-title { font-size: 2.1rem; font-weight: 700; line-height: 1.15; margin: 0; }
+.st-key-lecture_stage p.lecture-count { font-size: 1rem; color: #555; margin: 0; }
+.st-key-lecture_stage p.lecture-notice { font-size: 1.2rem; line-height: 1.35; margin: 0; }
+.st-key-lecture_stage p.lecture-label { font-size: 1.55rem; font-weight: 700; line-height: 1.2; margin: 0;
+    font-variant-numeric: tabular-nums; }
+.st-key-lecture_stage p.lecture-changed { font-size: 1rem; color: #b35900; margin: 0; }
 </style>"""
 
 
@@ -76,9 +83,6 @@ step = lec.steps[k - 1]
 n = len(lec.steps)
 exp = ui.experiment()  # the sidebar's: the step's own settings, unless the lecturer changed one
 ui.add_to_link(presenting.link_settings())
-st.html(KEYS_JS, unsafe_allow_javascript=True)
-st.html(STAGE_CSS)
-
 for notice in st.session_state.get(presenting.NOTICES, []):
     st.warning(notice, icon=":material/warning:")
 
@@ -107,7 +111,12 @@ with st.container(key="lecture_stage", gap=None):
     with ui.plain_errors():
         with st.spinner("Training…" if chart.trains else "Computing…"):
             fig = chart.draw(exp, versus, ui.theme())
-    ui.chart(fig, step.chart, key=f"lecture_chart_{step.chart}", menu=False, fill=True)
+    # the step's title above says what the chart's title says: its height goes to the chart (the ZIP keeps it)
+    ui.chart(go.Figure(fig).update_layout(title=None, margin_t=None), step.chart,
+             key=f"lecture_chart_{step.chart}", menu=False, fill=True)
+    st.session_state[ui.FIGURES_KEY][step.chart] = fig
+
+st.html(STAGE_CSS + KEYS_JS, unsafe_allow_javascript=True)  # after the stage, so that nothing pushes it down
 
 # Below the stage: the whole script, the first and last steps (Home, End), the menu, the upload and the download.
 st.subheader("All steps")
