@@ -30,7 +30,7 @@ from dashboard import presets
 from dashboard.config import DEFAULT, FIELDS, Experiment, spec
 
 LECTURE_DIR = Path(__file__).resolve().parent.parent / "assets" / "lectures"
-PAGES = ("graph", "gradients", "training", "theory", "weights", "credit", "compare", "seed")  # app.py's url paths
+PAGES = ("graph", "gradients", "training", "theory", "credit", "compare", "seed")  # app.py's url paths with a chart
 STEP_KEYS = ("title", "page", "preset", "experiment", "chart", "versus", "train", "notice", "claims")
 MAX_BYTES = 1_000_000  # an uploaded script is text: a megabyte is far more than any lecture
 
@@ -120,7 +120,7 @@ def _step(i: int, raw, problems: list[str]) -> Step | None:
             problems.append(f"{where}, field train: {raw['train']!r} iterations is not allowed ({exc})")
     chart = raw.get("chart") or lecture_charts.MAIN.get(page, "")
     drawn = lecture_charts.CHARTS.get(chart)
-    if drawn is None:
+    if drawn is None and (page in PAGES or raw.get("chart")):
         problems.append(f"{where}, field chart: unknown chart {chart!r}; choose one of {', '.join(lecture_charts.CHARTS)}")
     elif page in PAGES and drawn.page != page:
         problems.append(f"{where}, field chart: {chart!r} is drawn on the {drawn.page} page, not on {page}")
@@ -214,8 +214,8 @@ def command_line_script(argv: list[str]) -> str | None:
 
 
 def label(exp: Experiment, rho: float | None = None) -> str:
-    """The settings in one line for the back row: 'N = 50 · tanh · ρ(W_s) = 0.9' (Elman), 'LSTM · N = 30 · forget-gate
-    bias +1' (gated), with what else the step changes (clipping, truncation, iterations). rho: the measured ρ(W_s)
+    """The settings in one line for the back row: 'N = 50 · tanh · ρ(W_s) = 0.9' (Elman), 'LSTM · N = 30 · forget bias +1'
+    (gated), with what else the step changes (clipping, truncation, iterations). rho: the measured ρ(W_s)
     when the radius is 'as drawn'."""
     parts = [] if exp.task == "adding" else [spec("task").display(exp.task)]
     if exp.task == "bird":  # the seed page's classifier: its own weights, tanh, fed in N chunks
@@ -228,7 +228,7 @@ def label(exp: Experiment, rho: float | None = None) -> str:
             parts.append(f"ρ(W_s) = {rho:.2f} ({exp.init})")
     else:
         gate = "forget" if exp.cell == "lstm" else "update"
-        parts += [exp.cell.upper(), f"N = {exp.N}", f"{gate}-gate bias {exp.gate_bias:+g}"]
+        parts += [exp.cell.upper(), f"N = {exp.N}", f"{gate} bias {exp.gate_bias:+g}"]
     if exp.H != DEFAULT.H and exp.task != "bird":
         parts.append(f"H = {exp.H}")
     if exp.clip != "none":

@@ -82,8 +82,8 @@ def prepare(arrived: bool) -> None:
     if name not in known:
         notices.append(f"URL parameter script={name!r} ignored: no such lecture here (choose one of "
                        f"{', '.join(known)}; an uploaded script lives only in the session that uploaded it); "
-                       f"opening {default_name()!r}.")
-        name = default_name()
+                       f"opening {default_name()!r} at step 1.")
+        name, raw_step = default_name(), "1"  # the step number was another script's
     lec = known[name]
     try:
         step = address.whole(1, len(lec.steps))(raw_step)

@@ -58,7 +58,7 @@ STAGE_CSS = """<style>
 
 
 def _line(cls: str, text: str) -> None:
-    st.markdown(f'<p class="{cls}">{html.escape(text)}</p>', unsafe_allow_html=True)
+    st.markdown(f'<p class="{cls}">{html.escape(text, quote=False)}</p>', unsafe_allow_html=True)
 
 
 def settings_label(step: lecture.Step, exp) -> str:
@@ -74,7 +74,7 @@ def settings_label(step: lecture.Step, exp) -> str:
     if chart.trains:
         text += " · " + lecture.training_label(exp)
     if step.versus is not None:
-        text += " · against " + lecture_charts.names(step.experiment, step.versus)[1]
+        text += " · vs " + lecture_charts.names(step.experiment, step.versus)[1]
     return text
 
 
@@ -112,7 +112,10 @@ with st.container(key="lecture_stage", gap=None):
         with st.spinner("Training…" if chart.trains else "Computing…"):
             fig = chart.draw(exp, versus, ui.theme())
     # the step's title above says what the chart's title says: its height goes to the chart (the ZIP keeps it)
-    ui.chart(go.Figure(fig).update_layout(title=None, margin_t=None), step.chart,
+    shown = go.Figure(fig).update_layout(title=None, margin_t=None)
+    shown.for_each_trace(lambda t: t.update(showlegend=False), selector=lambda t: (t.opacity or 1) < 1)  # faint
+    # per-batch losses behind the bold validation curves: left out of the legend, which is short then
+    ui.chart(shown, step.chart,
              key=f"lecture_chart_{step.chart}", menu=False, fill=True)
     st.session_state[ui.FIGURES_KEY][step.chart] = fig
 
