@@ -120,7 +120,7 @@ def itemized(exp: Experiment, _versus, theme: str) -> go.Figure:
     return crfigs.itemized_heatmap(c.itemized, c.first, theme, top=crfigs.quiet_rows(c.itemized))
 
 
-@cache.memo(max_entries=8, spinner="Drawing initial weights for every N…")
+@cache.memo(max_entries=8)  # no spinner: also computed ahead, in a thread (the page shows its own)
 def seed_reach_ratios(H: int, seed: int) -> np.ndarray:
     """The seed page's (len(REACH_NS), REACH_INITS) ratios ‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ on the bundled bird features."""
     from dashboard import seed as sd

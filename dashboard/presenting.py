@@ -8,6 +8,7 @@ and uploads (kept in the session that uploaded them).
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -146,3 +147,43 @@ def pick() -> None:
 def link_settings() -> dict:
     """What the address and the sidebar's link carry on the lecture page: the script and the step."""
     return {"script": st.session_state[SCRIPT], "step": str(st.session_state[STEP])}
+
+
+# --- The steps ahead, computed while the lecturer talks -----------------------------------------------------
+_ahead: dict = {}  # step key (chart, experiment, versus) -> threading.Event set once computed (process-wide)
+_ahead_lock = threading.Lock()
+_now: dict = {}  # "key": the step the thread is computing now
+
+
+def compute_ahead(work: list[tuple[tuple, object]]) -> None:
+    """Compute the steps ahead, in order, in one background thread: each (key, fn) whose fn() fills the caches of
+    dashboard/compute.py (a training run, say), so that the step is ready when Next is pressed. Each key once per
+    process: every session shares the caches. A setting that cannot run fails quietly here; the step says why when
+    it is shown."""
+    with _ahead_lock:
+        todo = [(key, fn) for key, fn in work if key not in _ahead]
+        for key, _ in todo:
+            _ahead[key] = threading.Event()
+    if not todo:
+        return
+
+    def run():
+        for key, fn in todo:
+            _now["key"] = key
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 (said by the page when the step is shown)
+                pass
+            finally:
+                _ahead[key].set()
+                _now.pop("key", None)
+
+    threading.Thread(target=run, name="lecture-ahead", daemon=True).start()
+
+
+def wait_for_ahead(key: tuple) -> None:
+    """Before computing a step: if it is being computed ahead right now, wait for that rather than computing it
+    twice (a step still queued is computed here at once: a jump to the last step does not wait for the others)."""
+    done = _ahead.get(key)
+    if done is not None and _now.get("key") == key:
+        done.wait()

@@ -54,6 +54,12 @@ STAGE_CSS = """<style>
 .st-key-lecture_stage p.lecture-label { font-size: 1.55rem; font-weight: 700; line-height: 1.2; margin: 0;
     font-variant-numeric: tabular-nums; }
 .st-key-lecture_stage p.lecture-changed { font-size: 1rem; color: #b35900; margin: 0; }
+@media (max-height: 800px) {  /* a small window (1280x720): the text gives the chart more of the height */
+    .st-key-lecture_stage p.lecture-title { font-size: 1.6rem; }
+    .st-key-lecture_stage p.lecture-notice { font-size: 1rem; line-height: 1.25; }
+    .st-key-lecture_stage p.lecture-label { font-size: 1.25rem; }
+    .st-key-lecture_stage p.lecture-count { font-size: 0.8rem; }
+}
 </style>"""
 
 
@@ -110,6 +116,7 @@ with st.container(key="lecture_stage", gap=None):
         versus = exp.replace(**{f: getattr(step.versus, f) for f in lecture.differing(step.experiment, step.versus)})
     with ui.plain_errors():
         with st.spinner("Training…" if chart.trains else "Computing…"):
+            presenting.wait_for_ahead((step.chart, exp, versus))
             fig = chart.draw(exp, versus, ui.theme())
     # the step's title above says what the chart's title says: its height goes to the chart (the ZIP keeps it)
     shown = go.Figure(fig).update_layout(title=None, margin_t=None)
@@ -118,6 +125,10 @@ with st.container(key="lecture_stage", gap=None):
     ui.chart(shown, step.chart,
              key=f"lecture_chart_{step.chart}", menu=False, fill=True)
     st.session_state[ui.FIGURES_KEY][step.chart] = fig
+# every other step's numbers (its training runs), the next ones first, while this one is discussed
+presenting.compute_ahead([((s.chart, s.experiment, s.versus),
+                           lambda s=s: lecture_charts.CHARTS[s.chart].draw(s.experiment, s.versus, "screen"))
+                          for s in lec.steps[k:] + lec.steps[:k - 1]])
 
 st.html(STAGE_CSS + KEYS_JS, unsafe_allow_javascript=True)  # after the stage, so that nothing pushes it down
 
