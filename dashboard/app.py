@@ -31,6 +31,10 @@ def _open_the_graph() -> None:
     forward buttons (popstate), so the graph page runs with the widgets seeded from the same query. Without
     JavaScript (AppTest) this page shows a link instead.
     """
+    if presenting.command_line() is not None:  # started on a lecture (--lecture my.yaml): `/` opens the lecture
+        st.html(OPEN_THE_GRAPH.replace('new URL("graph"', f'new URL("{LECTURE}"'), unsafe_allow_javascript=True)
+        st.page_link(PAGES[-1], label="Open the lecture", icon=PAGES[-1].icon)
+        return
     st.html(OPEN_THE_GRAPH, unsafe_allow_javascript=True)
     params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
     st.page_link(GRAPH, label="Open the unfolded graph", icon=":material/account_tree:", query_params=params)

@@ -84,4 +84,17 @@ def test_keys_buttons_and_every_step_fits_the_window_in_projector_mode(app_url, 
     page.keyboard.press("End")  # already at the last step: nothing moves, nothing breaks
     page.keyboard.press("Home")
     at_step(page, 1, steps[0].title)
+
+    # a lecturer's own script, uploaded: a bad one is named with its step and field, a good one opens at step 1
+    uploader = page.locator('.st-key-lecture_upload input[type="file"]')
+    uploader.set_input_files(files=[{"name": "mine.yaml", "mimeType": "application/yaml",
+                                     "buffer": b"title: Mine\nsteps:\n  - {title: One, page: gradient}\n"}])
+    said = settled_value(page, """() => [...document.querySelectorAll('[data-testid="stAlertContentError"]')]
+        .map(e => e.innerText).find(t => t.includes('mine.yaml')) || null""")
+    assert "step 1 (“One”), field page: unknown page 'gradient'" in said
+    at_step(page, 1, steps[0].title)  # the lecture on screen stays
+    uploader.set_input_files(files=[{"name": "mine.yaml", "mimeType": "application/yaml",
+                                     "buffer": b"title: Mine\nsteps:\n  - {title: Only, page: gradients}\n"}])
+    at_step(page, 1, "Only")
+    assert "script=mine" in page.url
     assert not exceptions(page)
