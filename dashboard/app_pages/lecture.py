@@ -118,12 +118,11 @@ with st.container(key="lecture_stage", gap=None):
         with st.spinner("Training…" if chart.trains else "Computing…"):
             presenting.wait_for_ahead((step.chart, exp, versus))
             fig = chart.draw(exp, versus, ui.theme())
-    # the step's title above says what the chart's title says: its height goes to the chart (the ZIP keeps it)
+    # On the stage, without its title (the step's title says it) and with the faint per-batch losses behind the bold
+    # validation curves left out of the legend: the height goes to the data. The ZIP below keeps the whole figure.
     shown = go.Figure(fig).update_layout(title=None, margin_t=None)
-    shown.for_each_trace(lambda t: t.update(showlegend=False), selector=lambda t: (t.opacity or 1) < 1)  # faint
-    # per-batch losses behind the bold validation curves: left out of the legend, which is short then
-    ui.chart(shown, step.chart,
-             key=f"lecture_chart_{step.chart}", menu=False, fill=True)
+    shown.for_each_trace(lambda t: t.update(showlegend=False), selector=lambda t: (t.opacity or 1) < 1)
+    ui.chart(shown, step.chart, key=f"lecture_chart_{step.chart}", menu=False, fill=True)
     st.session_state[ui.FIGURES_KEY][step.chart] = fig
 # every other step's numbers (its training runs), the next ones first, while this one is discussed
 presenting.compute_ahead([((s.chart, s.experiment, s.versus),
