@@ -53,7 +53,6 @@ class Step:
     versus: Experiment | None = None  # B of a compare chart
     claims: tuple[presets.Claim, ...] = ()
     preset: str = ""
-    changes: tuple = ()  # (field, value) the step sets on top of its preset (what the script says, for the export)
 
 
 @dataclass(frozen=True)
@@ -69,13 +68,13 @@ def _where(i: int, raw) -> str:
     return f"step {i}" + (f" (“{title}”)" if isinstance(title, str) and title.strip() else "")
 
 
-def _fields(d, where: str, key: str, base: Experiment, problems: list[str]) -> tuple[Experiment, tuple]:
+def _fields(d, where: str, key: str, base: Experiment, problems: list[str]) -> Experiment:
     """base with the fields of mapping d (key names it in messages); each value through its Spec."""
     if d is None:
-        return base, ()
+        return base
     if not isinstance(d, dict):
         problems.append(f"{where}, field {key}: expected a mapping of settings such as {{N: 50}}, got {d!r}")
-        return base, ()
+        return base
     values = {}
     for name, value in d.items():
         if name not in FIELDS:
@@ -85,7 +84,7 @@ def _fields(d, where: str, key: str, base: Experiment, problems: list[str]) -> t
             values[name] = spec(name).parse(str(value), getattr(DEFAULT, name))
         except ValueError as exc:
             problems.append(f"{where}, field {key}.{name}: {value!r} is not allowed ({exc})")
-    return base.replace(**values), tuple(values.items())
+    return base.replace(**values)
 
 
 def _step(i: int, raw, problems: list[str]) -> Step | None:
@@ -112,7 +111,7 @@ def _step(i: int, raw, problems: list[str]) -> Step | None:
             base = presets.get(str(name)).experiment
         except ValueError as exc:
             problems.append(f"{where}, field preset: {exc}")
-    exp, changes = _fields(raw.get("experiment"), where, "experiment", base, problems)
+    exp = _fields(raw.get("experiment"), where, "experiment", base, problems)
     if "train" in raw:
         try:
             exp = exp.replace(iterations=spec("iterations").parse(str(raw["train"]), None))
@@ -132,7 +131,7 @@ def _step(i: int, raw, problems: list[str]) -> Step | None:
         if drawn is not None and not drawn.versus:
             problems.append(f"{where}, field versus: chart {chart!r} draws one experiment; versus is for "
                             f"{', '.join(n for n, c in lecture_charts.CHARTS.items() if c.versus)}")
-        versus, _ = _fields(raw.get("versus"), where, "versus", exp, problems)
+        versus = _fields(raw.get("versus"), where, "versus", exp, problems)
     notice = raw.get("notice", "")
     if not isinstance(notice, str):
         problems.append(f"{where}, field notice: expected one or two sentences of text")
@@ -148,7 +147,7 @@ def _step(i: int, raw, problems: list[str]) -> Step | None:
         problems.append(f"{where}, field notice: {{{exc.args[0] if exc.args else ''}}} has no claim of that name")
     if len(problems) > before:
         return None
-    return Step(title.strip(), page, exp, chart, notice.strip(), versus, claims, str(name), changes)
+    return Step(title.strip(), page, exp, chart, notice.strip(), versus, claims, str(name))
 
 
 def parse(text: str, name: str) -> Lecture:
