@@ -49,7 +49,7 @@ STAGE_CSS = """<style>
 .st-key-lecture_stage [data-testid="stFullScreenFrame"],
 .st-key-lecture_stage [data-testid="stPlotlyChart"] { height: 100% !important; }
 .st-key-lecture_stage p.lecture-title { font-size: 2.1rem; font-weight: 700; line-height: 1.15; margin: 0; }
-.st-key-lecture_stage p.lecture-count { font-size: 1rem; color: #555; margin: 0; }
+.st-key-lecture_stage p.lecture-count { font-size: 1rem; opacity: 0.7; margin: 0; }
 .st-key-lecture_stage p.lecture-notice { font-size: 1.2rem; line-height: 1.35; margin: 0; }
 .st-key-lecture_stage p.lecture-label { font-size: 1.55rem; font-weight: 700; line-height: 1.2; margin: 0;
     font-variant-numeric: tabular-nums; }
