@@ -118,7 +118,7 @@ def _step(i: int, raw, problems: list[str]) -> Step | None:
         except ValueError as exc:
             problems.append(f"{where}, field train: {raw['train']!r} iterations is not allowed ({exc})")
     chart = raw.get("chart") or lecture_charts.MAIN.get(page, "")
-    drawn = lecture_charts.CHARTS.get(chart)
+    drawn = lecture_charts.CHARTS.get(chart) if isinstance(chart, str) else None
     if drawn is None and (page in PAGES or raw.get("chart")):
         problems.append(f"{where}, field chart: unknown chart {chart!r}; choose one of {', '.join(lecture_charts.CHARTS)}")
     elif page in PAGES and drawn.page != page:
