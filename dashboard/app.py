@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard import address, presets, sidebar, ui  # noqa: E402
+from dashboard import address, lecture, presenting, presets, sidebar, ui  # noqa: E402
 from dashboard.config import FIELDS, VERSION_KEY, Experiment, to_query  # noqa: E402
 from dashboard.seed import SIDEBAR_USES  # noqa: E402
 
@@ -32,6 +32,10 @@ def _open_the_graph() -> None:
     forward buttons (popstate), so the graph page runs with the widgets seeded from the same query. Without
     JavaScript (AppTest) this page shows a link instead.
     """
+    if presenting.command_line() is not None:  # started on a lecture (--lecture my.yaml): `/` opens the lecture
+        st.html(OPEN_THE_GRAPH.replace('new URL("graph"', f'new URL("{LECTURE}"'), unsafe_allow_javascript=True)
+        st.page_link(PAGES[-1], label="Open the lecture", icon=PAGES[-1].icon)
+        return
     st.html(OPEN_THE_GRAPH, unsafe_allow_javascript=True)
     params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
     st.page_link(GRAPH, label="Open the unfolded graph", icon=":material/account_tree:", query_params=params)
@@ -78,9 +82,11 @@ PAGES = [
     st.Page("app_pages/credit.py", title="Credit", icon=":material/call_split:", url_path="credit"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page("app_pages/seed_example.py", title="Seed example: bird classifier", icon=":material/flutter_dash:", url_path="seed"),
+    st.Page("app_pages/lecture.py", title="Lecture", icon=":material/co_present:", url_path="lecture"),
 ]
+LECTURE = "lecture"  # its address carries the script and the step, not the experiment (presenting.py)
 
-OWNED = set(FIELDS) | {VERSION_KEY, ui.PROJECTOR_KEY}  # the URL keys the app writes (and every page's own keys)
+OWNED = set(FIELDS) | {VERSION_KEY, ui.PROJECTOR_KEY, *presenting.URL_KEYS}  # the URL keys the app writes (and every page's own keys)
 
 
 def page_links(slot, query: dict) -> None:
@@ -93,16 +99,18 @@ def page_links(slot, query: dict) -> None:
         st.divider()
 
 
-def finish(exp: Experiment, link_slot) -> None:
+def finish(exp: Experiment, link_slot, with_experiment: bool = True) -> None:
     """After the page (also when it stopped early, after an error message): the sidebar's link and the address
-    bar, both from what the controls hold, with the page's own settings and the look."""
+    bar, both from what the controls hold, with the page's own settings and the look (on the lecture page the
+    script and step alone: the link opens the step as the script sets it)."""
     settings = ui.page_link_settings()
-    sidebar.link_box(link_slot, exp, settings)
-    query = {**dict(parse_qsl(to_query(exp))), **settings, **ui.look_setting()}
+    sidebar.link_box(link_slot, exp if with_experiment else Experiment(), settings)
+    query = {**(dict(parse_qsl(to_query(exp))) if with_experiment else {}), **settings, **ui.look_setting()}
     address.write(query, owned=OWNED)
 
 
 address.start_run()  # before any control: is the address new (a link, Back, Forward)?
+presenting.set_command_line(lecture.command_line_script(sys.argv))  # `streamlit run dashboard/app.py -- --lecture x.yaml`
 USES = {"seed": SIDEBAR_USES}  # pages that use only some of the sidebar's settings
 page = st.navigation(PAGES, position="hidden")  # drawn by page_links, at the top of the sidebar
 loaded = presets.take_page_to_open()  # a preset was just loaded: open the page its description talks about
@@ -113,9 +121,13 @@ if page is HOME:  # before any widget: `/?N=50` opens `/graph?N=50`
     st.stop()
 nav_slot = st.sidebar.empty()
 ui.start_page()  # projector toggle, empty figure record, no page settings for the link yet
+arrived = st.session_state.get("_page_shown") != page.url_path  # the page was opened in this run
+st.session_state["_page_shown"] = page.url_path
+if page.url_path == LECTURE:  # the step's experiment into the controls, before they are drawn
+    presenting.prepare(arrived)
 st.session_state[sidebar.SHOWN], link_slot = sidebar.experiment_controls(USES.get(page.url_path))
 page_links(nav_slot, {**dict(parse_qsl(to_query(st.session_state[sidebar.SHOWN]))), **ui.look_setting()})
-ui.on_finish(lambda: finish(st.session_state[sidebar.SHOWN], link_slot))  # also run by ui.stop()
+ui.on_finish(lambda: finish(st.session_state[sidebar.SHOWN], link_slot, page.url_path != LECTURE))  # also run by ui.stop()
 page.run()
 ui.finish_run()
 ui.page_downloads(page.url_path or page.title)  # every figure the page placed, as one ZIP

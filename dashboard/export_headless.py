@@ -31,8 +31,8 @@ def app_pages() -> dict[str, str]:
 def pages_for(preset, spec: str = "own") -> list[str]:
     """The url paths to export: 'own' = the preset's page plus gradients, 'all', or a comma list."""
     known = app_pages()
-    if spec == "all":
-        return list(known)
+    if spec == "all":  # the lecture draws its script's experiments, not this one
+        return [p for p in known if p != "lecture"]
     if spec == "own":
         pages = [preset.page] + (["gradients"] if preset.page != "gradients" else [])
     else:

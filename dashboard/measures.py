@@ -123,6 +123,25 @@ def connectivity_horizon(exp: Experiment) -> float:
     return float(memory_horizons(_credit(exp).connectivity)[-1])
 
 
+def jacobian_reach(exp: Experiment) -> float:
+    """‖∂s(N)/∂s(0)‖₂ measured for the first sequence at θ(0) (the Theory page's curve at n = 0)."""
+    return float(compute.gradients(exp, jacobians=True)[1].log.product_norms[0])
+
+
+def bound_reach(exp: Experiment) -> float:
+    """(κ σ_max(W_s))^N: the most of the gradient the bound lets reach s(0) (the Theory page's bound at n = 0)."""
+    return rate(exp) ** exp.N
+
+
+def seed_reach(exp: Experiment) -> float:
+    """The seed page's ‖∂L/∂s(1)‖ / ‖∂L/∂s(N)‖ for the bird classifier fed in N chunks: geometric mean over its
+    initial weights (N one of seed.REACH_NS)."""
+    from dashboard import lecture_charts, seed
+
+    r = lecture_charts.seed_reach_ratios(exp.H, exp.seed)[seed.REACH_NS.index(exp.N)]  # (REACH_INITS,)
+    return float(np.exp(np.mean(np.log(r[r > 0]))))
+
+
 MEASURES = {f.__name__: f for f in (reach, cell_reach, rate, zero_steps, exploded_at, grad_norm_max, val_loss, val_loss_start, val_ratio,
                                     val_accuracy, credit_horizon, credit_far, credit_near, credit_far_trained,
-                                    connectivity_horizon)}
+                                    connectivity_horizon, jacobian_reach, bound_reach, seed_reach)}

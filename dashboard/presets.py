@@ -39,7 +39,7 @@ class Preset:
     claims: tuple[Claim, ...] = ()  # every number in explains; checked by tests/test_presets.py
 
 
-def _claims(d: dict) -> tuple[Claim, ...]:
+def parse_claims(d: dict) -> tuple[Claim, ...]:
     """{name: {"says", "from", "to", and optionally "quantity" (default: the name) and "with" (changes)}}."""
     out = []
     for name, c in d.items():
@@ -53,7 +53,7 @@ def all_presets() -> dict[str, Preset]:
     out = {}
     for path in sorted(PRESET_DIR.glob("*.json")):
         d = json.loads(path.read_text())
-        claims = _claims(d.get("claims", {}))
+        claims = parse_claims(d.get("claims", {}))
         explains = d["explains"].format(**{c.name: c.says for c in claims})
         out[path.stem] = Preset(path.stem, d["title"], explains, d.get("page", "gradients"),
                                 from_dict(d["settings"]), claims)

@@ -124,17 +124,20 @@ def page_link_settings() -> dict:
     return dict(st.session_state.get(LINK_KEY) or {})
 
 
-def chart(fig: go.Figure, name: str, key: str | None = None, menu: bool = True) -> None:
+def chart(fig: go.Figure, name: str, key: str | None = None, menu: bool = True, fill: bool = False) -> None:
     """Place a figure with its download menu (menu=False: without, for a frame of a chart still filling in);
-    the camera button downloads it at slide size."""
+    the camera button downloads it at slide size. fill=True: the chart takes the height its container leaves
+    (the Lecture page's stage), whatever height the figure asks for."""
     key = key or f"chart_{name}"
     look = theme()
     shown, height = fig, "content"
     if fig.layout.height is None:
         height = th.look(look).height
+    if fill:
+        shown, height = go.Figure(fig).update_layout(height=None), "stretch"
     if look == "projector":  # big type on a page narrower than a slide: shrink or wrap long titles
-        shown = th.fit_text(go.Figure(fig), PROJECTOR_CHART_WIDTH // 2 ** _columns_around(),
-                            fig.layout.height or height, look)
+        shown = th.fit_text(go.Figure(shown), PROJECTOR_CHART_WIDTH // 2 ** _columns_around(),
+                            fig.layout.height or th.look(look).height, look)
     if dark():
         shown = th.on_dark(shown)
     st.plotly_chart(shown, width="stretch", height=height, config=th.plotly_config(name), key=key,

@@ -2,10 +2,9 @@
 import numpy as np
 import streamlit as st
 
-from dashboard import compute, diagnose, ui
+from dashboard import compute, diagnose, edges, ui
 from dashboard.figures import graph as figs
 from rnn_engine import get_activation
-from rnn_engine.losses import loss_and_grad
 from rnn_engine.theory import singular_values
 
 exp = ui.experiment()
@@ -37,33 +36,10 @@ else:
 with ui.plain_errors(reset_key="graph_reset_weights"):
     s = compute.setup(exp)
     trace, res = compute.gradients(exp)
+    g = edges.edge_gradients(exp)
 
 N, readout = exp.N, s.train.readout
 p, log = s.params, res.log
-
-
-def readout_grad_norms() -> np.ndarray:
-    """(N,) ||W_y^T dl_n/dz(n)|| (Frobenius over the batch) where a loss term is read, NaN elsewhere."""
-    x, t = compute.batch(s.train, exp.batch)
-    B, K = trace.y.shape[1], trace.y.shape[2]
-    if readout == "last":
-        _, dz = loss_and_grad(trace.z[-1], trace.y[-1], t, s.loss, s.output)  # (B, K)
-        out = np.full(N, np.nan)
-        out[-1] = np.linalg.norm(dz @ p.W_y)
-        return out
-    _, dz = loss_and_grad(trace.z.reshape(N * B, K), trace.y.reshape(N * B, K), t.reshape(N * B, K), s.loss, s.output)
-    direct = (dz @ p.W_y).reshape(N, B, -1)  # (N, B, H) dl_n/ds(n)
-    return np.sqrt(np.einsum("nbh,nbh->n", direct, direct))
-
-
-with np.errstate(over="ignore", invalid="ignore"):
-    s0 = float(np.linalg.norm(res.s0_grad))
-    g = figs.EdgeGradients(
-        recurrent=np.concatenate([[s0], log.state_grad[:-1]]),  # (N,) entry n-1: gradient at s(n-1)
-        preact=log.preact_grad, input=log.W_x_contrib, state=log.state_grad,
-        readout=readout_grad_norms(), s0=s0, loss=res.loss, cell=exp.cell, direct=log.direct_grad,
-        cell_state=log.cell_grad, c0=float("nan") if res.c0_grad is None else float(np.linalg.norm(res.c0_grad)),
-    )
 
 # The step to inspect: 1..N, kept in range when N shrinks.
 if N > 1:
