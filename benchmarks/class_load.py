@@ -176,7 +176,9 @@ async def ws_student(url: str, i: int, args, out: Student) -> None:
 async def chromium_student(browser, url: str, i: int, args, out: Student) -> None:
     from tests.browser.conftest import N_SLIDER, SETTLED_JS
 
-    at_rest_with = f"""(n) => ({SETTLED_JS})() && new URLSearchParams(location.search).get('N') === String(n)"""
+    # at rest, the N slider showing n (the address leaves out N at its default)
+    at_rest_with = f"""(n) => ({SETTLED_JS})()
+        && document.querySelector('{N_SLIDER}').getAttribute('value') === String(n)"""
     n = 10 + i % 90
     ctx = await browser.new_context(viewport={"width": 1500, "height": 1400})
     page = await ctx.new_page()
