@@ -1,8 +1,9 @@
 """A class at once: simulated students against one replica or nginx in front of K (deploy/run_local.sh).
 
-Each student is a real Streamlit session: it opens a page (`--page graph`, the link on the slide) at its own N
-(10 + its number, so students' computations differ as they would), then moves the N slider one step `--moves`
-times with `--think` seconds between moves. All `--sessions` students run at once, arriving `--ramp` seconds
+Each student is a real Streamlit session: it opens a page (`--page graph`, the link on the slide) with its own
+seed (so no two students share a cached computation: the worst case, and every level costs the same per
+action however many levels ran before), at N = `--n`, then moves the N slider one step `--moves` times with
+`--think` seconds between moves. All `--sessions` students run at once, arriving `--ramp` seconds
 apart. Reported per level of concurrency:
 
     load      the page's first run: from the first HTTP request until the script finished (ws), or until the
@@ -151,11 +152,16 @@ class Student:
     reconnects: int = 0
 
 
+def first_address(i: int, args) -> tuple[int, str]:
+    """Student i's N and query: its own seed, unique over the levels of this run and over runs (--seed-base)."""
+    return args.n, f"v=2&N={args.n}&seed={args.seed_base + i}"
+
+
 async def ws_student(url: str, i: int, args, out: Student) -> None:
-    n = 10 + i % 90
+    n, query = first_address(i, args)
     s = Session(url, timeout=args.timeout)
     try:
-        out.load = await s.open(args.page, f"v=2&N={n}")
+        out.load = await s.open(args.page, query)
         for _ in range(args.moves):
             await asyncio.sleep(args.think)
             n += 1
@@ -179,13 +185,13 @@ async def chromium_student(browser, url: str, i: int, args, out: Student) -> Non
     # at rest, the N slider showing n (the address leaves out N at its default)
     at_rest_with = f"""(n) => ({SETTLED_JS})()
         && document.querySelector('{N_SLIDER}').getAttribute('value') === String(n)"""
-    n = 10 + i % 90
+    n, query = first_address(i, args)
     ctx = await browser.new_context(viewport={"width": 1500, "height": 1400})
     page = await ctx.new_page()
     page.on("websocket", lambda ws: setattr(out, "reconnects", out.reconnects + 1))
     try:
         t0 = time.perf_counter()
-        await page.goto(f"{url}/{args.page}?v=2&N={n}")
+        await page.goto(f"{url}/{args.page}?{query}")
         await page.wait_for_function(at_rest_with, arg=n, timeout=args.timeout * 1000)
         out.load = time.perf_counter() - t0
         for _ in range(args.moves):
@@ -209,7 +215,7 @@ async def run_level(url: str, sessions: int, args) -> list[Student]:
 
     async def arrive(i, body):
         await asyncio.sleep(i * args.ramp)
-        await body(i, students[i])
+        await body(args.students_so_far + i, students[i])
 
     if args.client == "ws":
         await asyncio.gather(*(arrive(i, lambda i, s: ws_student(url, i, args, s)) for i in range(sessions)))
@@ -226,6 +232,7 @@ async def run_level(url: str, sessions: int, args) -> list[Student]:
                                    for i in range(sessions)))
             args.client_cpu = cpu_seconds(descendants(os.getpid()))  # the browser's processes, before they exit
             await browser.close()
+    args.students_so_far += sessions
     return students
 
 
@@ -261,6 +268,8 @@ def measure(url: str, sessions: int, pids: list[int], args) -> dict:
         "reconnects": sum(s.reconnects for s in students),
         "replicas_rss_mb": {"before": round(mem_before), "peak": round(peak), "after": round(rss_mb(pids))},
         "replicas_cpu_s": round(cpu_seconds(pids) - cpu_before, 1),
+        # cores the replicas kept busy per student: with think time --think, a class of S needs about S times this
+        "cores_per_session": round((cpu_seconds(pids) - cpu_before) / wall / sessions, 3) if pids else None,
         "client_cpu_s": round(client_cpu - me_before, 1),
         "machine_busy": round((busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 2),
         "loadavg_1min_after": round(os.getloadavg()[0], 2),
@@ -273,6 +282,9 @@ def main() -> None:
     ap.add_argument("--sessions", default="1,2,4,8", help="concurrent students, one level or a list: 1,2,4,8")
     ap.add_argument("--client", choices=["ws", "chromium"], default="ws")
     ap.add_argument("--page", default="graph", help="the page the students open (url path)")
+    ap.add_argument("--n", type=int, default=20, help="the N every student starts at")
+    ap.add_argument("--seed-base", type=int, default=int(time.time()) % 10**6 * 1000,
+                    help="student i's seed is seed-base + i (default: from the clock, so a rerun is not cached)")
     ap.add_argument("--moves", type=int, default=5, help="slider steps per student")
     ap.add_argument("--think", type=float, default=1.0, help="seconds between a student's steps")
     ap.add_argument("--ramp", type=float, default=0.1, help="seconds between two students' arrivals")
@@ -281,6 +293,7 @@ def main() -> None:
     ap.add_argument("--class-size", type=int, default=200)
     ap.add_argument("--json", help="also write every level's numbers to this file")
     args = ap.parse_args()
+    args.students_so_far = 0
     url = args.url.rstrip("/")
     levels = [int(x) for x in args.sessions.split(",")]
 
@@ -290,7 +303,7 @@ def main() -> None:
     print(f"{url}: {len(ports)} replica(s) on ports {ports}, {len(pids)} found on this machine; {cores} cores; "
           f"client {args.client}; load average before {os.getloadavg()[0]:.2f}", flush=True)
     print(f"{'sessions':>8} {'load med':>8} {'load p95':>8} {'act med':>7} {'act p95':>7} {'done':>7} {'err':>3} "
-          f"{'reconn':>6} {'RSS MB before/peak/after':>24} {'cpu repl':>8} {'cpu client':>10} {'busy':>5}", flush=True)
+          f"{'reconn':>6} {'RSS MB before/peak/after':>24} {'cpu repl':>8} {'cpu client':>10} {'busy':>5} {'cores/sess':>10}", flush=True)
     rows = []
     for n in levels:
         r = measure(url, n, pids, args)
@@ -299,7 +312,7 @@ def main() -> None:
         print(f"{n:>8} {r['load_median_s']!s:>8} {r['load_p95_s']!s:>8} {r['action_median_s']!s:>7} "
               f"{r['action_p95_s']!s:>7} {r['actions']:>3}/{r['actions_expected']:<3} {r['errors']:>3} {r['reconnects']:>6} "
               f"{mem['before']:>8}/{mem['peak']}/{mem['after']:<8} {r['replicas_cpu_s']:>8} {r['client_cpu_s']:>10} "
-              f"{r['machine_busy']:>5}", flush=True)
+              f"{r['machine_busy']:>5} {r['cores_per_session']!s:>10}", flush=True)
         for e in r["error_examples"]:
             print(f"         error: {e[:160]}", flush=True)
     ok = [r["sessions"] for r in rows if r["errors"] == 0 and r["actions"] == r["actions_expected"]
@@ -310,11 +323,16 @@ def main() -> None:
         print(f"== largest level with p95 action < {args.target:g} s and no errors: {best} sessions "
               f"({per_core:.1f} per core, {len(ports)} replica(s), {cores} cores): a class of {args.class_size} needs "
               f"about {args.class_size / per_core:.0f} such cores (load average now {os.getloadavg()[0]:.2f})")
+        demand = [r["cores_per_session"] for r in rows if r["sessions"] in ok and r["cores_per_session"]]
+        if demand:
+            print(f"   CPU the replicas used per student at those levels: {min(demand):.3f}-{max(demand):.3f} cores "
+                  f"(think {args.think:g} s): {args.class_size} students keep about "
+                  f"{args.class_size * min(demand):.1f}-{args.class_size * max(demand):.1f} cores busy")
     else:
         print(f"== no level kept the p95 action under {args.target:g} s without errors")
     if args.json:
         Path(args.json).write_text(json.dumps({"url": url, "replica_ports": ports, "cores": cores,
-                                               "args": {k: v for k, v in vars(args).items() if k != "client_cpu"},
+                                               "args": {k: v for k, v in vars(args).items() if k not in ("client_cpu", "students_so_far")},
                                                "levels": rows}, indent=1))
 
 
