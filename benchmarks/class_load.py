@@ -12,7 +12,8 @@ apart. Reported per level of concurrency:
     errors    exceptions on the page, closed websockets, timeouts;  reconnects: websockets reopened
     memory    RSS of the replica processes (found on this machine by their --server.port): before, peak, after
     cpu       CPU seconds of the replicas and of the client itself (for chromium: every browser process), and
-              the machine's busy share: which of them saturates the machine
+              the machine's busy share: which of them saturates the machine; cpu/run: the replicas' CPU seconds
+              per script run (a load or a step), from which the cores a whole class keeps busy follow
 
 Clients: `ws` (default) is benchmarks/st_session.py, Streamlit's protobuf protocol over the websocket without a
 browser (no JavaScript, no plotly drawing: the server's side of a session); `chromium` drives headless Chromium
@@ -268,8 +269,8 @@ def measure(url: str, sessions: int, pids: list[int], args) -> dict:
         "reconnects": sum(s.reconnects for s in students),
         "replicas_rss_mb": {"before": round(mem_before), "peak": round(peak), "after": round(rss_mb(pids))},
         "replicas_cpu_s": round(cpu_seconds(pids) - cpu_before, 1),
-        # cores the replicas kept busy per student: with think time --think, a class of S needs about S times this
-        "cores_per_session": round((cpu_seconds(pids) - cpu_before) / wall / sessions, 3) if pids else None,
+        # CPU seconds of the replicas per script run (page loads and slider steps): the cost of one student's action
+        "cpu_per_run_s": round((cpu_seconds(pids) - cpu_before) / max(1, len(actions) + len(loads)), 3) if pids else None,
         "client_cpu_s": round(client_cpu - me_before, 1),
         "machine_busy": round((busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 2),
         "loadavg_1min_after": round(os.getloadavg()[0], 2),
@@ -303,7 +304,7 @@ def main() -> None:
     print(f"{url}: {len(ports)} replica(s) on ports {ports}, {len(pids)} found on this machine; {cores} cores; "
           f"client {args.client}; load average before {os.getloadavg()[0]:.2f}", flush=True)
     print(f"{'sessions':>8} {'load med':>8} {'load p95':>8} {'act med':>7} {'act p95':>7} {'done':>7} {'err':>3} "
-          f"{'reconn':>6} {'RSS MB before/peak/after':>24} {'cpu repl':>8} {'cpu client':>10} {'busy':>5} {'cores/sess':>10}", flush=True)
+          f"{'reconn':>6} {'RSS MB before/peak/after':>24} {'cpu repl':>8} {'cpu client':>10} {'busy':>5} {'cpu/run':>7}", flush=True)
     rows = []
     for n in levels:
         r = measure(url, n, pids, args)
@@ -312,7 +313,7 @@ def main() -> None:
         print(f"{n:>8} {r['load_median_s']!s:>8} {r['load_p95_s']!s:>8} {r['action_median_s']!s:>7} "
               f"{r['action_p95_s']!s:>7} {r['actions']:>3}/{r['actions_expected']:<3} {r['errors']:>3} {r['reconnects']:>6} "
               f"{mem['before']:>8}/{mem['peak']}/{mem['after']:<8} {r['replicas_cpu_s']:>8} {r['client_cpu_s']:>10} "
-              f"{r['machine_busy']:>5} {r['cores_per_session']!s:>10}", flush=True)
+              f"{r['machine_busy']:>5} {r['cpu_per_run_s']!s:>7}", flush=True)
         for e in r["error_examples"]:
             print(f"         error: {e[:160]}", flush=True)
     ok = [r["sessions"] for r in rows if r["errors"] == 0 and r["actions"] == r["actions_expected"]
@@ -323,11 +324,12 @@ def main() -> None:
         print(f"== largest level with p95 action < {args.target:g} s and no errors: {best} sessions "
               f"({per_core:.1f} per core, {len(ports)} replica(s), {cores} cores): a class of {args.class_size} needs "
               f"about {args.class_size / per_core:.0f} such cores (load average now {os.getloadavg()[0]:.2f})")
-        demand = [r["cores_per_session"] for r in rows if r["sessions"] in ok and r["cores_per_session"]]
-        if demand:
-            print(f"   CPU the replicas used per student at those levels: {min(demand):.3f}-{max(demand):.3f} cores "
-                  f"(think {args.think:g} s): {args.class_size} students keep about "
-                  f"{args.class_size * min(demand):.1f}-{args.class_size * max(demand):.1f} cores busy")
+        cost = [r["cpu_per_run_s"] for r in rows if r["sessions"] in ok and r["cpu_per_run_s"]]
+        if cost:
+            c = statistics.median(cost)
+            print(f"   the replicas' CPU per run: {c:.3f} s (median over those levels): {args.class_size} students "
+                  f"each moving a slider every {args.think:g} s keep about {args.class_size * c / args.think:.1f} "
+                  f"cores busy (every 5 s: {args.class_size * c / 5:.1f})")
     else:
         print(f"== no level kept the p95 action under {args.target:g} s without errors")
     if args.json:

@@ -58,37 +58,32 @@ class Session:
         self.reconnects = 0
 
     # -- HTTP, as the browser's first requests --------------------------------------------------------------
-    def _get(self, path: str) -> bytes:
-        req = urllib.request.Request(self.base + path, headers={"Cookie": self._cookie_header()})
-        with urllib.request.urlopen(req, timeout=self.timeout) as r:
-            self._take_cookies(r.headers.get_all("Set-Cookie") or [])
-            self.replica = r.headers.get(REPLICA_HEADER)
-            return r.read()
-
-    def get_status(self, path: str) -> int:
-        """GET path with this tab's cookies (a download, an image); the HTTP status."""
+    def request(self, path: str, data: bytes | None = None, method: str = "GET", headers: dict | None = None):
+        """An HTTP request with this tab's cookies, keeping the cookies it sets; (status, body)."""
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Cookie": self._cookie_header(), **(headers or {})})
         try:
-            self._get(path)
-            return 200
+            with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                status, body, got = r.status, r.read(), r.headers
         except urllib.error.HTTPError as e:
-            self.replica = e.headers.get(REPLICA_HEADER)
-            return e.code
+            status, body, got = e.code, e.read(), e.headers
+        self._take_cookies(got.get_all("Set-Cookie") or [])
+        self.replica = got.get(REPLICA_HEADER)
+        return status, body
+
+    def _get(self, path: str) -> None:
+        status, body = self.request(path)
+        if status != 200:
+            raise SessionError(f"GET {path}: {status} {body[:200]!r}")
 
     def put_file(self, url_path: str, name: str, data: bytes) -> int:
         """PUT one file as the browser's st.file_uploader does (multipart, X-Xsrftoken); the HTTP status."""
         boundary = "rnnlabboundary"
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
                 "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-        req = urllib.request.Request(self.base + url_path, data=body, method="PUT", headers={
-            "Cookie": self._cookie_header(), "X-Xsrftoken": self.cookies.get(XSRF_COOKIE, ""),
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": self.base})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as r:
-                self.replica = r.headers.get(REPLICA_HEADER)
-                return r.status
-        except urllib.error.HTTPError as e:
-            self.replica = e.headers.get(REPLICA_HEADER)
-            return e.code
+        return self.request(url_path, body, "PUT", {
+            "X-Xsrftoken": self.cookies.get(XSRF_COOKIE, ""), "Origin": self.base,
+            "Content-Type": f"multipart/form-data; boundary={boundary}"})[0]
 
     def _cookie_header(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
