@@ -106,6 +106,7 @@ echo "== RNN Gradient Lab: $K replica(s) on 127.0.0.1:$BASE..$((BASE + K - 1)) b
 echo "   open http://${HOST:-127.0.0.1}:$PORT   (logs in $RUN; Ctrl-C stops everything)"
 # Until Ctrl-C, TERM or nginx stops. A replica that dies is left out by nginx (its students get a fresh session
 # on another replica when their page reconnects); its log says why.
-wait "$NGINX_PID" || true
-echo "== nginx stopped; see $RUN/error.log" >&2
-exit 1
+rc=0
+wait "$NGINX_PID" || rc=$?
+if [ "$rc" != 0 ]; then echo "== nginx exited with status $rc:" >&2; tail -n 5 "$RUN/error.log" >&2; fi
+exit "$rc"
