@@ -27,7 +27,10 @@ if [ ! -x "$NGINX" ]; then
 fi
 
 if [ -n "${RNN_LAB_RUN_DIR:-}" ]; then RUN=$RNN_LAB_RUN_DIR; KEEP=1; mkdir -p "$RUN"; else RUN=$(mktemp -d); KEEP=0; fi
-chmod 755 "$RUN"  # as root, nginx's workers run as nobody and write request bodies under $RUN
+# nginx's buffers for large request and response bodies: as root its workers run as nobody, so they get a
+# directory of their own that nobody can reach (RUN's parents need not be).
+BODIES=$(mktemp -d /tmp/rnn_lab_nginx.XXXXXX)
+chmod 755 "$BODIES"
 
 PIDS=()
 cleanup() {
@@ -35,6 +38,7 @@ cleanup() {
   echo "== stopping nginx and $K replica(s)"
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$BODIES"
   [ "$KEEP" = 1 ] || rm -rf "$RUN"
 }
 trap cleanup EXIT
@@ -88,11 +92,11 @@ pid $RUN/nginx.pid;
 error_log $RUN/error.log warn;
 events { worker_connections 4096; }
 http {
-    client_body_temp_path $RUN/client_body;
-    proxy_temp_path $RUN/proxy;
-    fastcgi_temp_path $RUN/fastcgi;
-    uwsgi_temp_path $RUN/uwsgi;
-    scgi_temp_path $RUN/scgi;
+    client_body_temp_path $BODIES/client_body;
+    proxy_temp_path $BODIES/proxy;
+    fastcgi_temp_path $BODIES/fastcgi;
+    uwsgi_temp_path $BODIES/uwsgi;
+    scgi_temp_path $BODIES/scgi;
     include $RUN/rnn_lab.conf;
 }
 CONF

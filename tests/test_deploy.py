@@ -108,8 +108,9 @@ def _check_files(url: str, a: dict, b: dict) -> None:
         tab = mine["tab"]
         wrong = Session(url, cookies={**tab.cookies, COOKIE: other["tab"].cookies[COOKIE]})
         upload = f"/_stcore/upload_file/{mine['session']}/smoke-file"
-        assert tab.put_file(upload, "x.csv", b"a,label\n1,0\n") == 204 and tab.replica == mine["first"]
-        assert wrong.put_file(upload, "x.csv", b"a,label\n1,0\n") == 400  # the other replica has no such session
+        csv = b"a,label\n" + b"0.5,1\n" * 20_000  # 120 kB: more than nginx keeps in memory, so it buffers to disk
+        assert tab.put_file(upload, "x.csv", csv) == 204 and tab.replica == mine["first"]
+        assert wrong.put_file(upload, "x.csv", csv) == 400  # the other replica has no such session
         assert tab.request(mine["media"])[0] == 200 and tab.replica == mine["first"]
         assert wrong.request(mine["media"])[0] == 404
 
