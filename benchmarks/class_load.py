@@ -19,6 +19,7 @@ Clients: `ws` (default) is benchmarks/st_session.py, Streamlit's protobuf protoc
 browser (no JavaScript, no plotly drawing: the server's side of a session); `chromium` drives headless Chromium
 (playwright), one browser context per student, as a real class would, at the cost of the browser's CPU.
 
+    python benchmarks/class_load.py --start 2 --sessions 1,2,4,8,16   # starts and stops deploy/run_local.sh 2
     python benchmarks/class_load.py --url http://127.0.0.1:8501 --sessions 1,2,4,8,16
     python benchmarks/class_load.py --url http://127.0.0.1:8501 --sessions 1,3 --client chromium
     python benchmarks/class_load.py --url ... --sessions 4,8,16,24 --json out.json
@@ -30,9 +31,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -51,6 +56,62 @@ CLK = os.sysconf("SC_CLK_TCK")
 
 
 # -- the machine ---------------------------------------------------------------------------------------------------
+def _free_run(n: int, avoid: tuple[int, ...] = ()) -> int:
+    """A first port p with p .. p+n-1 free on 127.0.0.1 and none of them in avoid."""
+    def free(port: int) -> bool:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+        return True
+
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            p = s.getsockname()[1]
+        run = range(p, p + n)
+        if p + n < 65535 and all(free(q) and q not in avoid for q in run):
+            return p
+    raise RuntimeError("no run of free ports")
+
+
+@contextlib.contextmanager
+def local_deployment(k: int, run_dir: str | None = None):
+    """`deploy/run_local.sh k` on free ports, until it serves; yields (url, replica addresses, process); TERM after."""
+    base = _free_run(k)
+    port = _free_run(1, avoid=tuple(range(base, base + k)))
+    env = {**os.environ, "RNN_LAB_REPLICA_PORT": str(base), **({"RNN_LAB_RUN_DIR": run_dir} if run_dir else {})}
+    proc = subprocess.Popen(["bash", str(ROOT / "deploy" / "run_local.sh"), str(k), str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        said = []
+        for line in proc.stdout:  # printed once every replica is healthy and nginx has been started
+            said.append(line)
+            if "open http://" in line:
+                break
+        else:
+            raise RuntimeError(f"run_local.sh exited ({proc.wait()}) before serving:\n{''.join(said[-30:])}")
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 20
+        while True:  # until nginx accepts connections
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+        yield url, [f"127.0.0.1:{base + i}" for i in range(k)], proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise
+
+
 def replica_ports(url: str) -> list[int]:
     """The ports of the replicas behind url: nginx names the one it chose (X-RNN-Lab-Replica) for each cookie
     key; without that header the url is a replica itself."""
@@ -118,6 +179,12 @@ def descendants(pid: int) -> list[int]:
         out.append(p)
         todo.extend(children.get(p, []))
     return out
+
+
+def client_pids(args) -> list[int]:
+    """This process and what it started (for chromium, the browser), but not a deployment it started (--start)."""
+    servers = set(descendants(args.deploy_pid)) if args.deploy_pid else set()
+    return [p for p in descendants(os.getpid()) if p not in servers]
 
 
 def machine_busy() -> tuple[int, int]:
@@ -231,7 +298,7 @@ async def run_level(url: str, sessions: int, args) -> list[Student]:
             browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
             await asyncio.gather(*(arrive(i, lambda i, s: chromium_student(browser, url, i, args, s))
                                    for i in range(sessions)))
-            args.client_cpu = cpu_seconds(descendants(os.getpid()))  # the browser's processes, before they exit
+            args.client_cpu = cpu_seconds(client_pids(args))  # the browser's processes, before they exit
             await browser.close()
     args.students_so_far += sessions
     return students
@@ -246,7 +313,7 @@ def pct(xs: list[float], q: float) -> float:
 
 def measure(url: str, sessions: int, pids: list[int], args) -> dict:
     mem_before, cpu_before, busy0 = rss_mb(pids), cpu_seconds(pids), machine_busy()
-    me_before = cpu_seconds(descendants(os.getpid()))
+    me_before = cpu_seconds(client_pids(args))
     watch = MemoryWatch(pids)
     watch.start()
     t0 = time.perf_counter()
@@ -257,7 +324,7 @@ def measure(url: str, sessions: int, pids: list[int], args) -> dict:
     busy1 = machine_busy()
     loads = [s.load for s in students if s.load is not None]
     actions = [a for s in students for a in s.actions]
-    client_cpu = args.client_cpu if args.client_cpu is not None else cpu_seconds(descendants(os.getpid()))
+    client_cpu = args.client_cpu if args.client_cpu is not None else cpu_seconds(client_pids(args))
     return {
         "sessions": sessions, "client": args.client, "page": args.page, "wall_s": round(wall, 1),
         "load_median_s": round(statistics.median(loads), 2) if loads else None,
@@ -279,7 +346,10 @@ def measure(url: str, sessions: int, pids: list[int], args) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--url", required=True, help="a replica (http://127.0.0.1:8501) or nginx in front of K")
+    where = ap.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="a replica (http://127.0.0.1:8501) or nginx in front of K")
+    where.add_argument("--start", type=int, metavar="K",
+                       help="start deploy/run_local.sh K on free ports for this run (fresh replicas), stop it after")
     ap.add_argument("--sessions", default="1,2,4,8", help="concurrent students, one level or a list: 1,2,4,8")
     ap.add_argument("--client", choices=["ws", "chromium"], default="ws")
     ap.add_argument("--page", default="graph", help="the page the students open (url path)")
@@ -294,8 +364,16 @@ def main() -> None:
     ap.add_argument("--class-size", type=int, default=200)
     ap.add_argument("--json", help="also write every level's numbers to this file")
     args = ap.parse_args()
-    args.students_so_far = 0
-    url = args.url.rstrip("/")
+    args.students_so_far, args.deploy_pid = 0, None
+    if args.start:
+        with local_deployment(args.start) as (url, _, proc):
+            args.deploy_pid = proc.pid
+            run(url, args)
+    else:
+        run(args.url.rstrip("/"), args)
+
+
+def run(url: str, args) -> None:
     levels = [int(x) for x in args.sessions.split(",")]
 
     ports = replica_ports(url)
@@ -334,7 +412,7 @@ def main() -> None:
         print(f"== no level kept the p95 action under {args.target:g} s without errors")
     if args.json:
         Path(args.json).write_text(json.dumps({"url": url, "replica_ports": ports, "cores": cores,
-                                               "args": {k: v for k, v in vars(args).items() if k not in ("client_cpu", "students_so_far")},
+                                               "args": {k: v for k, v in vars(args).items() if k not in ("client_cpu", "students_so_far", "deploy_pid")},
                                                "levels": rows}, indent=1))
 
 

@@ -2,9 +2,10 @@
 
 Each session is a real Streamlit session (benchmarks/st_session.py speaks the browser's protobuf protocol over
 the websocket): it opens the graph page, moves the N slider twice, drops its websocket and reconnects, opens
-the gradients page, and uploads and downloads (the gradient log's CSV, /media/...) through nginx. Two sessions whose cookies hash to different replicas each keep theirs;
-the same upload or download sent with the other session's cookie reaches the other replica and is refused,
-which is why every request of a browser must stick. Fails, never skips, without nginx.
+the gradients page, and uploads and downloads (the gradient log's CSV, /media/...) through nginx. Two sessions
+whose cookies hash to different replicas each keep theirs; the same upload or download sent with the other
+session's cookie reaches the other replica and is refused, which is why every request of a browser must stick.
+Fails, never skips, without nginx.
 """
 from __future__ import annotations
 
@@ -13,37 +14,14 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from benchmarks.class_load import local_deployment
 from benchmarks.st_session import REPLICA_HEADER, Session
 
-ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "rnnlab_replica"  # deploy/rnn_lab.conf.template
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_ports(n: int) -> int:
-    """A first port p with p .. p+n-1 free (run_local.sh numbers its replicas consecutively)."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            p = s.getsockname()[1]
-        if p + n < 65535 and all(_free(p + i) for i in range(n)):
-            return p
-    raise RuntimeError("no run of free ports")
 
 
 def _replica_of(base: str, key: str) -> str:
@@ -57,35 +35,8 @@ def _replica_of(base: str, key: str) -> str:
 def two_replicas(tmp_path):
     if shutil.which("nginx") is None and not os.access("/usr/sbin/nginx", os.X_OK):
         pytest.fail("Debian's nginx is not installed (apt-get install nginx): the deployment cannot be tested.")
-    base = _free_ports(2)
-    port = next(p for p in iter(lambda: _free_ports(1), None) if p not in (base, base + 1))
-    env = {**os.environ, "RNN_LAB_RUN_DIR": str(tmp_path), "RNN_LAB_REPLICA_PORT": str(base)}
-    proc = subprocess.Popen(["bash", str(ROOT / "deploy" / "run_local.sh"), "2", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        for line in proc.stdout:  # run_local.sh prints the URL once both replicas are healthy and nginx runs
-            if "open http://" in line:
-                break
-        else:
-            pytest.fail(f"run_local.sh exited ({proc.wait()}) before serving; logs in {tmp_path}")
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 20
-        while True:  # nginx was started just before the line; wait until it accepts connections
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=2).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-        yield url, [f"127.0.0.1:{base}", f"127.0.0.1:{base + 1}"], proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                raise
+    with local_deployment(2, str(tmp_path)) as deployment:
+        yield deployment
 
 
 async def _student(url: str, key: str, last_n: int) -> dict:
