@@ -37,7 +37,13 @@ cleanup() {
   trap - INT TERM EXIT
   echo "== stopping nginx and $K replica(s)"
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 150); do  # up to 15 s for a graceful stop (a busy replica finishes its runs), then KILL
+    alive=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 1 ] || break
+    sleep 0.1
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$BODIES"
   [ "$KEEP" = 1 ] || rm -rf "$RUN"
 }
