@@ -382,7 +382,8 @@ def run(url: str, args) -> None:
     print(f"{url}: {len(ports)} replica(s) on ports {ports}, {len(pids)} found on this machine; {cores} cores; "
           f"client {args.client}; load average before {os.getloadavg()[0]:.2f}", flush=True)
     print(f"{'sessions':>8} {'load med':>8} {'load p95':>8} {'act med':>7} {'act p95':>7} {'done':>7} {'err':>3} "
-          f"{'reconn':>6} {'RSS MB before/peak/after':>24} {'cpu repl':>8} {'cpu client':>10} {'busy':>5} {'cpu/run':>7}", flush=True)
+          f"{'reconn':>6} {'RSS MB before/peak/after':>24} {'cpu repl':>8} {'cpu client':>10} {'busy':>5} "
+          f"{'cpu/run':>7}", flush=True)
     rows = []
     for n in levels:
         r = measure(url, n, pids, args)
@@ -411,8 +412,8 @@ def run(url: str, args) -> None:
     else:
         print(f"== no level kept the p95 action under {args.target:g} s without errors")
     if args.json:
-        Path(args.json).write_text(json.dumps({"url": url, "replica_ports": ports, "cores": cores,
-                                               "args": {k: v for k, v in vars(args).items() if k not in ("client_cpu", "students_so_far", "deploy_pid")},
+        options = {k: v for k, v in vars(args).items() if k not in ("client_cpu", "students_so_far", "deploy_pid")}
+        Path(args.json).write_text(json.dumps({"url": url, "replica_ports": ports, "cores": cores, "args": options,
                                                "levels": rows}, indent=1))
 
 
