@@ -4,14 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian's chromium (browser tests, figure export) and nginx (tests/test_deploy.py: replicas behind nginx).
+if ! command -v chromium >/dev/null 2>&1 || ! { command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    echo "== installing Debian's chromium (browser tests and figure export need it)"
+    echo "== installing Debian's chromium and nginx"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+    # nginx is only a binary here: no system service is started (policy-rc.d 101 = "do not start")
+    [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; NO_START=1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core nginx >/dev/null
+    [ -z "${NO_START:-}" ] || rm -f /usr/sbin/policy-rc.d
   else
-    echo "chromium is missing and this is not root: run 'sudo apt-get install chromium' first." >&2
-    echo "(the browser tests fail, not skip, without it)" >&2
+    echo "chromium or nginx is missing and this is not root: run 'sudo apt-get install chromium nginx' first." >&2
+    echo "(the browser tests and the deployment test fail, not skip, without them)" >&2
   fi
 fi
 
