@@ -182,10 +182,14 @@ def page_downloads(page_name: str = "figures") -> None:
         picked = st.pills("Formats for the ZIP", list(ZIP_FORMATS), selection_mode="multi",
                           default=["PNG", "PDF"], key="zip_formats")
         formats = [ZIP_FORMATS[p] for p in picked or ["PNG"]]
+        subtitled = st.checkbox("Settings under each title", value=True, key="zip_subtitle",
+                                help="A one-line subtitle on every figure of the ZIP: "
+                                     f"“{export_bundle.subtitle(exp, page_name)}”.")
         problem = export.unavailable()
         st.download_button(
             f"Download all {len(figures)} figures of this page (ZIP)",
-            data=partial(export_bundle.page_zip, figures, exp, link_text, formats), mime="application/zip",
+            data=partial(export_bundle.page_zip, figures, exp, link_text, formats,
+                         page=page_name if subtitled else None), mime="application/zip",
             file_name=f"rnn-gradient-lab-{_slug(page_name)}.zip", key="zip_all_figures", on_click="ignore",
             disabled=bool(problem), icon=":material/folder_zip:", type="primary",
         )
