@@ -22,7 +22,8 @@ CONFIG_NAME = "config.json"
 LINK_NAME = "link.txt"
 AT_INITIAL_WEIGHTS = {"graph", "theory", "weights"}  # pages drawn at θ(0): their subtitle names no training
 PAGE_USES = {"seed": SIDEBAR_USES}  # pages that use only some of the settings
-PAGE_WORDS = {"seed": "Bird classifier, one step"}  # what such a page's subtitle starts with instead
+PAGE_WORDS = {"seed": "Bird classifier, one step",  # what a page's subtitle starts with
+              "compare": "A:"}  # the sidebar's experiment is A; B's changes are in the legend
 
 
 def subtitle(exp: Experiment, page: str) -> str:

@@ -51,7 +51,7 @@ LOOKS = {
     "screen": Look(font=14, axis_title=15, title=19, line=2.5, marker=7, axis_line=1.2, grid=1, colorbar=16,
                    hover=14, height=460),
     "projector": Look(font=30, axis_title=32, title=44, line=6.0, marker=14, axis_line=2.5, grid=1.5, colorbar=34,
-                      hover=22, height=760),
+                      hover=22, height=640),  # 640: under a title, on a 1080 screen
 }
 
 
