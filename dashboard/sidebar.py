@@ -136,6 +136,7 @@ def file_controls(exp: Experiment) -> None:
                        "it here again, or export its figures with python -m dashboard.export --config config.json.")
     key = f"open_experiment_{st.session_state.get(OPENER, 0)}"
     st.file_uploader("Open an experiment", type=["json", "zip"], key=key, on_change=open_file, args=(key,),
+                     max_upload_size=experiment_file.MAX_FILE_MB,  # an export ZIP may pass the app's 20 MB
                      help="A config.json saved here (or a ZIP of figures downloaded from the app, which holds one): "
                           "every setting and the edited weights come back, and the address becomes its link.")
     name, result = st.session_state.get(OPENED, (None, None))
