@@ -22,14 +22,13 @@ CONFIG_NAME = "config.json"
 LINK_NAME = "link.txt"
 AT_INITIAL_WEIGHTS = {"graph", "theory", "weights"}  # pages drawn at θ(0): their subtitle names no training
 PAGE_USES = {"seed": SIDEBAR_USES}  # pages that use only some of the settings
-PAGE_WORDS = {"seed": "Bird classifier, one step",  # what a page's subtitle starts with
-              "compare": "A:"}  # the sidebar's experiment is A; B's changes are in the legend
+PAGE_WORDS = {"seed": "Bird classifier, one step · ",  # what a page's subtitle starts with
+              "compare": "A: "}  # the sidebar's experiment is A; B's changes are in the legend
 
 
 def subtitle(exp: Experiment, page: str) -> str:
     """The settings line under the title of an exported figure of `page` (its url path)."""
-    line = settings_line(exp, PAGE_USES.get(page), trained=page not in AT_INITIAL_WEIGHTS)
-    return " · ".join(w for w in (PAGE_WORDS.get(page, ""), line) if w)
+    return PAGE_WORDS.get(page, "") + settings_line(exp, PAGE_USES.get(page), trained=page not in AT_INITIAL_WEIGHTS)
 
 
 def with_subtitle(fig: go.Figure, line: str) -> go.Figure:

@@ -149,7 +149,8 @@ def file_controls(exp: Experiment) -> None:
 def open_file(key: str) -> None:
     """Uploader callback: the file's experiment into every control (before they are drawn), or what is wrong."""
     upload = st.session_state.get(key)
-    if upload is None:
+    if upload is None:  # the file was removed: so is what was said about it
+        st.session_state.pop(OPENED, None)
         return
     try:
         exp = experiment_file.read(upload.getvalue(), upload.name)

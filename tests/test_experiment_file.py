@@ -98,6 +98,8 @@ def test_a_bad_file_is_named_in_the_sidebar_and_changes_nothing():
     assert [e.value for e in at.sidebar.error] == ["Not opened: config.json: setting N = 5000: expected a whole "
                                                     "number from 1 to 1000."]
     assert at.session_state["experiment"] == DEFAULT.replace(N=33) and at.query_params["N"] == "33"
+    uploader(at).clear().run()  # the file removed: so is the message about it
+    assert not at.sidebar.error and not at.exception
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -160,6 +162,7 @@ def test_the_settings_line_says_what_matters_for_the_cell_and_the_page():
     assert export_bundle.subtitle(lstm, "graph") == ("Adding problem · LSTM, tanh, forget-gate bias -3 · N = 10 · "
                                                      "H = 16 · normal W_s × 0.5 · seed 0"), "θ(0): no training"
     assert export_bundle.subtitle(EDITED, "seed") == "Bird classifier, one step · H = 4 · seed 7 · 30 iterations, γ = 0.01"
+    assert export_bundle.subtitle(DEFAULT, "compare").startswith("A: Adding problem · RNN, tanh · N = 10")
     assert settings_line(Experiment(truncate=5)).endswith("BPTT truncated at 5")
 
 
