@@ -30,6 +30,7 @@ VARIANTS = (
     ("PDF (vector, one page)", "pdf", 1),
 )
 PROJECTOR_CHART_WIDTH = 1050  # px a full-width chart gets on a projector with the sidebar open (for wrapping)
+PROJECTOR_MAX_HEIGHT = 780  # px: a chart right under a page's title (216 px down, 282 for a two-line title) still ends on a 1080 screen
 ZIP_FORMATS = {"PNG": "png", "PNG 2×": "png2x", "SVG": "svg", "PDF": "pdf"}
 # Projector mode also enlarges the app's own text (Streamlit sizes everything in rem), the sidebar's a little more
 # and in a wider sidebar (every navigation label on one line), and trims the space above the title so that each
@@ -168,6 +169,8 @@ def chart(fig: go.Figure, name: str, key: str | None = None, menu: bool = True) 
     if look == "projector":  # big type on a page narrower than a slide: shrink or wrap long titles
         shown = th.fit_text(go.Figure(fig), PROJECTOR_CHART_WIDTH // 2 ** _columns_around(),
                             fig.layout.height or height, look)
+        if (fig.layout.height or 0) > PROJECTOR_MAX_HEIGHT:  # a tall figure (the LSTM's graph): under the title
+            shown.layout.height = PROJECTOR_MAX_HEIGHT
     if dark():
         shown = th.on_dark(shown)
     st.plotly_chart(shown, width="stretch", height=height, config=th.plotly_config(name), key=key,

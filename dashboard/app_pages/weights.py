@@ -139,7 +139,7 @@ def gated_view() -> None:
                f"{exp.gate_bias:+g}; its rows in b show it.")
     # Side by side the rows line up across the three; the projector's large type needs the full width for each.
     left, middle, right = st.columns([3, 1.7, 1.3]) if ui.theme() == "screen" else (st.container(),) * 3
-    with left:
+    with left, ui.main_chart():
         ui.chart(figs.recurrent(p.W_s, ui.theme(), zmax, "W_s" in edited, blocks), "weights-W_s")
     with middle:
         ui.chart(figs.input_weights(p.W_x, ui.theme(), zmax, "W_x" in edited, blocks), "weights-W_x")
