@@ -185,10 +185,36 @@ def test_zip_figures_carry_the_subtitle_unless_switched_off(server):
     assert line in on.read("decay.svg").decode().replace("&#8203;", "")
 
 
-def test_the_app_offers_the_subtitle_switch_beside_the_zip():
-    at = page("app_pages/gradients.py")
+class KeptManager(app_test_module.MediaFileManager):
+    """AppTest's media file manager, kept after the run so a deferred download (the ZIP) can be made."""
+
+    last = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        KeptManager.last = self
+
+
+def zip_of_the_page(at: AppTest) -> zipfile.ZipFile:
+    """The ZIP the page's "Download all figures" button serves, made as a click on it would make it."""
+    (button,) = [b for b in at.get("download_button") if b.proto.id.endswith("zip_all_figures")]
+    url = KeptManager.last.execute_deferred(button.proto.deferred_file_id)
+    return zipfile.ZipFile(io.BytesIO(KeptStorage.last.get_file(url.rsplit("/", 1)[1]).content))
+
+
+def test_the_zip_switch_beside_the_download_puts_the_subtitle_in_or_leaves_it_out(monkeypatch, server):
+    monkeypatch.setattr(app_test_module, "MediaFileManager", KeptManager)
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", KeptStorage)
+    at = page("app_pages/graph.py", {"N": "7", "v": "2"})
     box = at.checkbox(key="zip_subtitle")
-    assert box.value is True and "seed 0" in box.proto.help
+    assert box.value is True and "N = 7" in box.proto.help, "on by default, and it says what it will write"
+    at.get("button_group")[0].set_value(["SVG"]).run()  # the ZIP's formats: SVG only, to read its text
+    on = zip_of_the_page(at)
+    assert "N = 7 · H = 16" in on.read("unfolded-graph.svg").decode()
+    at.checkbox(key="zip_subtitle").uncheck().run()
+    off = zip_of_the_page(at)
+    assert sorted(off.namelist()) == sorted(on.namelist())
+    assert "N = 7 · H = 16" not in off.read("unfolded-graph.svg").decode()
 
 
 def test_cli_exports_from_a_saved_file_with_the_subtitle_and_without(tmp_path, server, capsys):
