@@ -60,11 +60,17 @@ def uploader(at: AppTest):
 
 def test_save_then_open_in_another_session_restores_every_field_and_the_same_figures(monkeypatch):
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", KeptStorage)
-    query = {k: str(v) for k, v in EDITED.changed().items()} | {"v": "2"}
-    saver = page("app_pages/gradients.py", query)
-    assert saver.session_state["experiment"] == EDITED
+    query = {k: str(v) for k, v in EDITED.replace(weights="").changed().items()} | {"v": "2"}
+    saver = page("app_pages/weights.py", query)
+    # a weight typed into the Weights page's W_s editor (its cell s₁, s₁), as the data editor reports an edit
+    saver.session_state["edit_W_s_0"] = {"edited_rows": {0: {"s₁": 0.123}}, "added_rows": [], "deleted_rows": []}
+    saver.run()
+    edited = saver.session_state["experiment"]
+    assert edited.replace(weights="") == EDITED.replace(weights="")
+    assert json.loads(edited.weights)["W_s"][0][0] == 0.123, "the edit is in the experiment"
+    saver.switch_page("app_pages/gradients.py").run()
     data = downloaded(save_button(saver))
-    assert data.decode() == export_bundle.config_json(EDITED), "the same config.json the export ZIP holds"
+    assert data.decode() == export_bundle.config_json(edited), "the same config.json the export ZIP holds"
 
     opener = page("app_pages/gradients.py")  # a new visitor, at the defaults
     assert opener.session_state["experiment"] == DEFAULT
@@ -72,13 +78,13 @@ def test_save_then_open_in_another_session_restores_every_field_and_the_same_fig
     assert not opener.exception and not opener.error, [e.value for e in opener.error]
     opened = opener.session_state["experiment"]
     for name in FIELDS:
-        assert getattr(opened, name) == getattr(EDITED, name), name
+        assert getattr(opened, name) == getattr(edited, name), name
     assert len(figures(saver)) >= 3 and figures(opener) == figures(saver), "the same figures, from the same experiment"
     assert dict(opener.query_params) == dict(saver.query_params), "the address is the experiment's link"
     assert opener.slider(key="N").value == 24 and opener.selectbox(key="activation").value == "sigmoid"
     assert any("Opened config.json" in s.value and "H = 4" in s.value for s in opener.success)
     opener.switch_page("app_pages/weights.py").run()  # every page follows, the Weights page's editor included
-    assert not opener.exception and opener.session_state["experiment"] == EDITED
+    assert not opener.exception and opener.session_state["experiment"] == edited, "the editor keeps the weights"
     assert any(m.value == "**W_s** · edited" for m in opener.markdown), "the editor holds the opened W_s"
 
 
