@@ -69,16 +69,16 @@ def setup(exp: Experiment) -> Setup:
 EDITABLE = ("W_s", "W_x", "b")  # the arrays the Weights page lets a student type into
 
 
-def apply_weights(params: Params, weights: str) -> Params:
+def apply_weights(params: Params, weights: str, fix: str = " Reset them on the Weights page.") -> Params:
     """params with the arrays in `weights` (Experiment.weights, JSON) in place of the initial ones, in the params'
     own shapes: W_s (G*H, H), W_x (G*H, D), b (G*H,), G = 1 (Elman), 4 (LSTM, blocks i, f, g, o) or 3 (GRU, r, z, g).
 
     Raises ValueError with a clear message when the text is not JSON, names an array that cannot be
-    edited, or an array has the wrong shape (H or the task changed since the edit) or a non-number.
+    edited, or an array has the wrong shape (H or the task changed since the edit) or a non-number; `fix` ends it
+    (what to do about it where the weights came from).
     """
     if not weights:
         return params
-    fix = " Reset them on the Weights page."
     try:
         d = json.loads(weights)
     except (json.JSONDecodeError, RecursionError):

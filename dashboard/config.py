@@ -189,13 +189,23 @@ def from_query(params) -> tuple[Experiment, list[str]]:
 
 
 def from_dict(d: dict) -> Experiment:
-    """Experiment from a preset or a saved config; unknown or invalid keys raise ValueError."""
+    """Experiment from a preset or a saved config (fields left out keep their defaults); an unknown key or a value
+    out of its field's domain raises ValueError naming the field."""
     unknown = set(d) - set(FIELDS)
     if unknown:
         raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     values = {}
     for name, value in d.items():
-        values[name] = spec(name).parse(str(value), getattr(DEFAULT, name))
+        if isinstance(value, (dict, list)):  # edited weights written as a JSON object rather than a string
+            raw = json.dumps(value, separators=(",", ":"))
+        elif isinstance(value, bool) or value is None:  # JSON true/false/null: never a setting's value
+            raw = json.dumps(value)
+        else:
+            raw = str(value)
+        try:
+            values[name] = spec(name).parse(raw, getattr(DEFAULT, name))
+        except ValueError as exc:
+            raise ValueError(f"setting {name} = {json.dumps(value)[:80]}: {exc}") from None
     return Experiment(**values)
 
 
@@ -205,3 +215,46 @@ def to_query(exp: Experiment) -> str:
 
     changed = {k: spec(k).text(v) for k, v in exp.changed().items()}
     return urlencode({**changed, VERSION_KEY: VERSION}) if changed else ""
+
+
+# Words for the settings line (what a slide, a notice or a label says the experiment is)
+OPTIMIZER_WORDS = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
+GATE_BIAS_WORDS = {"lstm": "forget-gate bias", "gru": "update-gate bias"}
+
+
+def settings_line(exp: Experiment, uses: tuple[str, ...] | None = None, trained: bool = True) -> str:
+    """One line saying what the experiment is, e.g. 'Adding problem · RNN, tanh · N = 50 · H = 16 · ρ(W_s) = 0.9 ·
+    seed 0 · 200 iterations, Adam γ = 0.01'.
+
+    uses: only these fields matter (a page that uses a few of them, the seed page); trained: the figures come
+    from training (else they show the initial weights θ(0), and the training settings are left out).
+    """
+    def used(*names: str) -> bool:
+        return uses is None or any(n in uses for n in names)
+
+    parts = []
+    if used("task"):
+        parts.append(TASK_LABELS[exp.task])
+    if used("cell", "activation"):
+        cell = "RNN" if exp.cell == "elman" else CELLS[exp.cell]
+        gate = f", {GATE_BIAS_WORDS[exp.cell]} {exp.gate_bias:g}" if exp.cell in GATE_BIAS_WORDS else ""
+        parts.append(f"{cell}, {exp.activation}{gate}")
+    parts += [f"{n} = {getattr(exp, n)}" for n in ("N", "H") if used(n)]
+    if used("init", "scale", "radius"):
+        if exp.weights:
+            parts.append("edited weights")
+        elif exp.radius:
+            parts.append(f"ρ(W_s) = {exp.radius:g}")
+        else:
+            parts.append(f"{exp.init} W_s × {exp.scale:g}")
+    if used("seed"):
+        parts.append(f"seed {exp.seed}")
+    if trained and used("iterations"):
+        how = " ".join(w for w, u in ((OPTIMIZER_WORDS[exp.optimizer], used("optimizer")), (f"γ = {exp.lr:g}", used("lr")))
+                       if u)
+        parts.append(f"{exp.iterations} iterations" + (f", {how}" if how else ""))
+        if used("clip") and exp.clip != "none":
+            parts.append(f"clipped by {exp.clip} at {exp.clip_at:g}")
+        if used("truncate") and exp.truncate:
+            parts.append(f"BPTT truncated at {exp.truncate}")
+    return " · ".join(parts)

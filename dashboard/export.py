@@ -15,6 +15,8 @@ Command line (no browser window; runs the app headlessly and exports what its pa
     python -m dashboard.export --preset vanishing_tanh --out slides/ [--format png,svg,pdf]
                                [--theme projector|screen] [--width 1920 --height 1080] [--scale 2]
                                [--pages own|all|gradients,training] [--figures gradient-decay,...]
+                               [--no-subtitle]
+    python -m dashboard.export --config config.json --out slides/ [...]   (a saved experiment, or its ZIP)
 """
 from __future__ import annotations
 
@@ -172,16 +174,19 @@ def file_name(name: str, fmt: str, scale: float = 1) -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m dashboard.export",
-        description="Export every figure of a preset's pages as slide-ready files, plus config.json "
-                    "(the experiment) and link.txt (the query that reproduces it). No browser window: "
-                    "the app runs headlessly and the files show exactly what its pages draw.",
+        description="Export every figure of a preset's pages (or of a saved experiment's) as slide-ready files, "
+                    "plus config.json (the experiment) and link.txt (the query that reproduces it). No browser "
+                    "window: the app runs headlessly and the files show exactly what its pages draw.",
         epilog="Pages: by default the preset's own page plus 'gradients' (every preset shows its point "
-               "there); --pages all exports every page. Needs Chromium (" + INSTALL + "). Exit status: 0 "
-               "written; 1 written, but a page raised an exception; 2 nothing written (bad preset, format or "
-               "size, unwritable folder, no Chromium).",
+               "there), every page for --config; --pages all exports every page. Needs Chromium (" + INSTALL +
+               "). Exit status: 0 written; 1 written, but a page raised an exception; 2 nothing written (bad "
+               "preset or experiment file, format or size, unwritable folder, no Chromium).",
     )
     p.add_argument("--list", action="store_true", help="list the presets and exit")
-    p.add_argument("--preset", help="preset name (see --list)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--preset", help="preset name (see --list)")
+    source.add_argument("--config", type=Path, help="a saved experiment: the config.json that the app's \"Save this "
+                        "experiment\" downloads (or any export ZIP, which holds it)")
     p.add_argument("--out", type=Path, help="output folder (created if missing)")
     p.add_argument("--format", default="png", help="comma-separated: png,svg,pdf (default png)")
     p.add_argument("--theme", default="projector", choices=th.THEMES,
@@ -194,6 +199,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="'own' (preset's page + gradients, default), 'all', or comma-separated url paths")
     p.add_argument("--figures", default="",
                    help="only these charts, comma-separated (e.g. gradient-decay,graph_unfolded-graph); default all")
+    p.add_argument("--no-subtitle", dest="subtitle", action="store_false",
+                   help="leave out the one-line settings subtitle (N, H, cell, ρ(W_s), seed, iterations) under each "
+                        "figure's title")
     return p
 
 
@@ -214,7 +222,7 @@ def _writable(out: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dashboard import export_bundle, export_headless, presets
+    from dashboard import experiment_file, export_bundle, export_headless, presets
 
     args = _parser().parse_args(argv)
     catalogue = presets.all_presets()
@@ -223,10 +231,17 @@ def main(argv: list[str] | None = None) -> int:
         for name, p in catalogue.items():
             print(f"{name:<{width}}  {p.page:<10} {p.title}")
         return 0
-    if not args.preset or args.out is None:
-        return _fail("give --preset NAME and --out DIR (or --list)")
-    if args.preset not in catalogue:
+    if not (args.preset or args.config) or args.out is None:
+        return _fail("give --preset NAME (or --config config.json) and --out DIR (or --list)")
+    if args.config is not None:
+        try:
+            exp, own, source = experiment_file.read_path(args.config), None, f"experiment {str(args.config)!r}"
+        except ValueError as exc:
+            return _fail(f"cannot export from --config: {exc}")
+    elif args.preset not in catalogue:
         return _fail(f"unknown preset {args.preset!r}; choose one of: {', '.join(catalogue)}")
+    else:
+        exp, own, source = catalogue[args.preset].experiment, catalogue[args.preset].page, f"preset {args.preset!r}"
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
@@ -234,17 +249,16 @@ def main(argv: list[str] | None = None) -> int:
     if not (16 <= args.width <= 8000 and 16 <= args.height <= 8000) or not 0.1 <= args.scale <= 8:
         return _fail(f"size {args.width}x{args.height} at scale {args.scale:g} is out of range (16..8000 px, scale 0.1..8)")
     try:
-        pages = export_headless.pages_for(catalogue[args.preset], args.pages)
+        pages = export_headless.pages_for(own, args.pages)
     except ValueError as exc:
         return _fail(str(exc))
     problem = _writable(args.out) or unavailable()
     if problem:
         return _fail(problem)
-    preset = catalogue[args.preset]
     t0 = time.perf_counter()
     starter = threading.Thread(target=_start_quietly, daemon=True)  # Chromium starts while the pages compute
     starter.start()
-    figures, errors, notes = export_headless.page_figures(preset.experiment, pages, args.theme)
+    figures, errors, notes = export_headless.page_figures(exp, pages, args.theme)
     for note in notes:
         print(f"export: note: {note}", file=sys.stderr)
     for err in errors:
@@ -258,14 +272,15 @@ def main(argv: list[str] | None = None) -> int:
     starter.join()
     try:
         extra = {"projector": "true"} if args.theme == "projector" else None
-        link_text = export_bundle.link(preset.experiment, f"{LOCAL_APP}/{pages[0]}", extra)
+        link_text = export_bundle.link(exp, f"{LOCAL_APP}/{pages[0]}", extra)
+        lines = {name: export_bundle.subtitle(exp, name.split("_", 1)[0]) for name in figures} if args.subtitle else None
         written = export_bundle.write_files(figures, args.out, formats, args.width, args.height, args.scale,
-                                            args.theme, preset.experiment, link_text)
+                                            args.theme, exp, link_text, lines)
     except ExportUnavailable as exc:
         return _fail(str(exc))
     for path in written:
         print(path)
-    print(f"{len(written)} files from {len(figures)} figures of preset {args.preset!r} "
+    print(f"{len(written)} files from {len(figures)} figures of {source} "
           f"({', '.join(pages)}) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 1 if errors else 0
 

@@ -28,13 +28,14 @@ def app_pages() -> dict[str, str]:
     return {url: file for file, url in found}
 
 
-def pages_for(preset, spec: str = "own") -> list[str]:
-    """The url paths to export: 'own' = the preset's page plus gradients, 'all', or a comma list."""
+def pages_for(own: str | None, spec: str = "own") -> list[str]:
+    """The url paths to export: 'own' = the preset's page `own` plus gradients (every page for an experiment
+    without a page of its own, own=None), 'all', or a comma list."""
     known = app_pages()
-    if spec == "all":  # the lecture draws its script's experiments, not this one
+    if spec == "all" or (spec == "own" and own is None):  # not the lecture: it draws its script's experiments
         return [p for p in known if p != "lecture"]
     if spec == "own":
-        pages = [preset.page] + (["gradients"] if preset.page != "gradients" else [])
+        pages = [own] + (["gradients"] if own != "gradients" else [])
     else:
         pages = [p.strip() for p in spec.split(",") if p.strip()]
     bad = [p for p in pages if p not in known]

@@ -75,11 +75,17 @@ def _apply() -> None:
     name = st.session_state.get(CHOICE)
     if not name:
         return
-    p = get(name)
-    for field in FIELDS:
-        st.session_state[field] = getattr(p.experiment, field)
+    load(get(name).experiment)
     st.session_state[LOADED] = name
     st.session_state[GOTO] = name
+
+
+def load(exp: Experiment) -> None:
+    """Before the widgets are drawn (a callback): every control shows exp, the Weights page's editors start afresh
+    on its weights, and the address written after the run is exp's link. A preset and an opened file load so."""
+    for field in FIELDS:
+        st.session_state[field] = getattr(exp, field)
+    st.session_state["weights_version"] = st.session_state.get("weights_version", 0) + 1
 
 
 def picker(current: Experiment | None) -> None:

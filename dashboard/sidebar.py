@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from dashboard import address, presets
-from dashboard.config import DEFAULT, FIELDS, Experiment, from_query, spec, to_query
+from dashboard import address, experiment_file, export_bundle, presets
+from dashboard.config import DEFAULT, FIELDS, Experiment, from_query, settings_line, spec, to_query
 
 GROUPS = {
     "Task and network": ("task", "N", "H", "cell", "gate_bias", "activation", "output", "loss"),
@@ -97,6 +97,7 @@ def experiment_controls(uses: tuple[str, ...] | None = None):
         values["weights"] = edited_weights()
         exp = Experiment(**values)
         slot = st.empty()
+        file_controls(exp)
     return exp, slot
 
 
@@ -119,6 +120,47 @@ def link_box(slot, exp: Experiment, extra: dict | None = None) -> None:
     with slot.container():
         st.caption("Link to this exact experiment on this page (copy button on the right):")
         st.code(f"{base}?{query}" if query else base or "(all defaults)", language=None, wrap_lines=True)
+
+
+# --- The experiment as a file: config.json saved and opened (dashboard/experiment_file.py) -----------------
+OPENED = "_opened_file"  # (name, Experiment) of the file last opened, or (name, message) when it could not be
+OPENER = "_open_version"  # bumped after a file is opened: a fresh, empty uploader
+
+
+def file_controls(exp: Experiment) -> None:
+    """"Save this experiment" (config.json, the file every export ZIP holds) and "Open an experiment" (that file,
+    or such a ZIP). Opening loads it as a preset loads (presets.load): every control, the weights, the address."""
+    st.download_button("Save this experiment", data=export_bundle.config_json(exp), file_name="config.json",
+                       mime="application/json", on_click="ignore", icon=":material/save:", width="stretch",
+                       key="save_experiment", help="config.json with every setting, edited weights included: open "
+                       "it here again, or export its figures with python -m dashboard.export --config config.json.")
+    key = f"open_experiment_{st.session_state.get(OPENER, 0)}"
+    st.file_uploader("Open an experiment", type=["json", "zip"], key=key, on_change=open_file, args=(key,),
+                     max_upload_size=experiment_file.MAX_FILE_MB,  # an export ZIP may pass the app's 20 MB
+                     help="A config.json saved here (or a ZIP of figures downloaded from the app, which holds one): "
+                          "every setting and the edited weights come back, and the address becomes its link.")
+    name, result = st.session_state.get(OPENED, (None, None))
+    if isinstance(result, str):
+        st.error(f"Not opened: {result}", icon=":material/error:")
+    elif result is not None and result == exp:
+        st.success(f"Opened {name}: {settings_line(exp)}.", icon=":material/folder_open:")
+
+
+def open_file(key: str) -> None:
+    """Uploader callback: the file's experiment into every control (before they are drawn), or what is wrong."""
+    upload = st.session_state.get(key)
+    if upload is None:  # the file was removed: so is what was said about it
+        st.session_state.pop(OPENED, None)
+        return
+    try:
+        exp = experiment_file.read(upload.getvalue(), upload.name)
+    except ValueError as exc:
+        st.session_state[OPENED] = (upload.name, str(exc))
+        return
+    presets.load(exp)
+    st.session_state[NOTICES] = []  # the old address's notices no longer apply
+    st.session_state[OPENED] = (upload.name, exp)
+    st.session_state[OPENER] = st.session_state.get(OPENER, 0) + 1
 
 
 # --- Edited weights: set on the Weights page, not a widget; kept in session state and in the URL -------

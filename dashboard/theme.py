@@ -27,6 +27,7 @@ SLIDE_SIZE = (1920, 1080)
 FONT_FAMILY = "Arial, 'Liberation Sans', Helvetica, sans-serif"  # Liberation Sans has ∂ ‖ σ γ κ φ ₀-₉ ᵀ
 INK = "#1a1a1a"  # text and axis lines: near-black reads sharper than grey on a washed-out projector
 GRID = "#e3e3e3"
+SUBTITLE = 0.7  # plotly's subtitle font size, as a fraction of the title's
 LEGEND_GAP = "\u2003\u2003"  # two em spaces after each entry of a horizontal legend in exported images
 
 
@@ -50,7 +51,7 @@ LOOKS = {
     "screen": Look(font=14, axis_title=15, title=19, line=2.5, marker=7, axis_line=1.2, grid=1, colorbar=16,
                    hover=14, height=460),
     "projector": Look(font=30, axis_title=32, title=44, line=6.0, marker=14, axis_line=2.5, grid=1.5, colorbar=34,
-                      hover=22, height=760),
+                      hover=22, height=640),  # 640: under a title, on a 1080 screen
 }
 
 
@@ -284,10 +285,18 @@ def fit_text(fig: go.Figure, width: int, height: int, theme: str) -> go.Figure:
                 fig.layout.title.font.size = int(fits)
             else:  # very long: the base size, wrapped, anchored on the plot (space made by automargin)
                 sub = fig.layout.title.subtitle.text  # drawn under the title: inside the pad, room made for it
-                sub_room = int(1.6 * (fig.layout.title.subtitle.font.size or 0.7 * lk.font)) if sub else 0
+                sub_room = int(1.6 * (fig.layout.title.subtitle.font.size or SUBTITLE * lk.font)
+                               * (sub.count("<br>") + 1)) if sub else 0
                 fig.layout.title.update(text=wrap(title, lk.font, plot_width, bold), font_size=lk.font,
                                         yref="paper", y=1, yanchor="bottom", automargin=True,
                                         pad_b=_top_legend_height(fig, width, lk) + lk.font // 3 + sub_room)
+
+    sub = fig.layout.title.subtitle.text
+    if sub:  # its lines (a note, the settings line of an export) shrink to fit; they are never wrapped
+        size = fig.layout.title.subtitle.font.size or SUBTITLE * (fig.layout.title.font.size or lk.title)
+        fits = min(_one_line_size(line, plot_width) for line in sub.split("<br>"))
+        if fits < size:
+            fig.layout.title.subtitle.font.size = int(max(fits, 0.5 * lk.font))
 
     def along(ax, extent: float) -> float:
         lo, hi = ax.domain if ax.domain else (0, 1)

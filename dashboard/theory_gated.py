@@ -100,7 +100,8 @@ def show(exp: Experiment) -> None:
 
     # --- The gates per step ----------------------------------------------------------------------------------
     labels = {g: gates.NAMES[cell][g] for g in stats}
-    ui.chart(figs.gate_values(stats, gate, labels, ui.theme()), "theory-gates")
+    with ui.main_chart():
+        ui.chart(figs.gate_values(stats, gate, labels, ui.theme()), "theory-gates")
     others = ", ".join(f"{g} (mean {float(np.nanmean(stats[g][:, 0])):.2f})" for g in stats if g != gate)
     kept_state = "c(n−1)" if cell == "lstm" else "s(n−1)"
     st.caption(f"{'An' if gate_name[0] in 'aeiou' else 'A'} {gate_name} near 1 keeps the gradient: it passes "

@@ -30,12 +30,22 @@ VARIANTS = (
     ("PDF (vector, one page)", "pdf", 1),
 )
 PROJECTOR_CHART_WIDTH = 1050  # px a full-width chart gets on a projector with the sidebar open (for wrapping)
+PROJECTOR_MAX_HEIGHT = 780  # px: a chart right under a page's title (216 px down, 282 for a two-line title) still ends on a 1080 screen
 ZIP_FORMATS = {"PNG": "png", "PNG 2×": "png2x", "SVG": "svg", "PDF": "pdf"}
-# Projector mode also enlarges the app's own text (Streamlit sizes everything in rem).
+# Projector mode also enlarges the app's own text (Streamlit sizes everything in rem), the sidebar's a little more
+# and in a wider sidebar (every navigation label on one line), and trims the space above the title so that each
+# page's main chart (ui.main_chart) fits under it on a 1920x1080 screen.
 PROJECTOR_CSS = """<style>
 html { font-size: 20px; }
 [data-testid="stMetricValue"] { font-size: 2.4rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem; }
+section[data-testid="stSidebar"] { width: 23rem !important; min-width: 23rem !important; }
+[data-testid="stSidebar"] [data-testid="stWidgetLabel"] p, [data-testid="stSidebar"] [data-testid="stPageLink"] p,
+[data-testid="stSidebar"] [data-testid="stExpander"] summary p, [data-testid="stSidebar"] input,
+[data-testid="stSidebar"] [data-baseweb="select"] div, [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stSidebar"] [data-testid="stSliderThumbValue"] { font-size: 1.1rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; }
+[data-testid="stMain"] h1 { padding-top: 0; padding-bottom: 0.4rem; }
 </style>"""
 PROJECTOR_LIGHT_CSS = """<style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #222; }
@@ -58,17 +68,41 @@ def theme() -> str:
     return "projector" if st.session_state.get("projector") else "screen"
 
 
+MAIN_SLOT = "_main_chart_slot_this_run"  # projector mode: the place under the title kept for the page's main chart
+WHAT_AND_WHY = "What you are seeing, and the equation"
+
+
 def header(title: str, seeing: str, equation: str) -> None:
-    """Page title, the two-line 'what you are seeing' caption and the equation behind it."""
+    """Page title, the two-line 'what you are seeing' caption and the equation behind it.
+
+    In projector mode the caption and the equation fold into an expander, and the place right under it is kept for
+    the page's main chart (main_chart), so that the chart is on the screen without scrolling.
+    """
     st.title(title)
-    st.caption(seeing)
-    st.latex(equation)
+    if theme() == "projector":
+        with st.expander(WHAT_AND_WHY):
+            st.caption(seeing)
+            st.latex(equation)
+        st.session_state[MAIN_SLOT] = st.container()
+    else:
+        st.caption(seeing)
+        st.latex(equation)
+
+
+@contextmanager
+def main_chart():
+    """`with ui.main_chart():` around the page's main chart (with what must sit beside it): in projector mode it is
+    drawn under the title (header kept the place), above whatever the page writes first; otherwise where it is."""
+    slot = st.session_state.pop(MAIN_SLOT, None)
+    with slot if slot is not None else st.container():
+        yield
 
 
 def start_page() -> None:
     """Before the page runs: the projector toggle (top of the sidebar) and an empty figure record."""
     st.session_state[FIGURES_KEY] = {}
     st.session_state[LINK_KEY] = {}
+    st.session_state.pop(MAIN_SLOT, None)
     projector_notice = address.seed(PROJECTOR_KEY, parse_bool, False)
     with st.sidebar:
         if projector_notice:
@@ -138,6 +172,8 @@ def chart(fig: go.Figure, name: str, key: str | None = None, menu: bool = True, 
     if look == "projector":  # big type on a page narrower than a slide: shrink or wrap long titles
         shown = th.fit_text(go.Figure(shown), PROJECTOR_CHART_WIDTH // 2 ** _columns_around(),
                             fig.layout.height or th.look(look).height, look)
+        if not fill and (fig.layout.height or 0) > PROJECTOR_MAX_HEIGHT:  # a tall figure (the LSTM's graph): under the title
+            shown.layout.height = PROJECTOR_MAX_HEIGHT
     if dark():
         shown = th.on_dark(shown)
     st.plotly_chart(shown, width="stretch", height=height, config=th.plotly_config(name), key=key,
@@ -185,10 +221,14 @@ def page_downloads(page_name: str = "figures") -> None:
         picked = st.pills("Formats for the ZIP", list(ZIP_FORMATS), selection_mode="multi",
                           default=["PNG", "PDF"], key="zip_formats")
         formats = [ZIP_FORMATS[p] for p in picked or ["PNG"]]
+        subtitled = st.checkbox("Settings under each title", value=True, key="zip_subtitle",
+                                help="A one-line subtitle on every figure of the ZIP: "
+                                     f"“{export_bundle.subtitle(exp, page_name)}”.")
         problem = export.unavailable()
         st.download_button(
             f"Download all {len(figures)} figures of this page (ZIP)",
-            data=partial(export_bundle.page_zip, figures, exp, link_text, formats), mime="application/zip",
+            data=partial(export_bundle.page_zip, figures, exp, link_text, formats,
+                         page=page_name if subtitled else None), mime="application/zip",
             file_name=f"rnn-gradient-lab-{_slug(page_name)}.zip", key="zip_all_figures", on_click="ignore",
             disabled=bool(problem), icon=":material/folder_zip:", type="primary",
         )

@@ -315,8 +315,9 @@ st.dataframe(table, hide_index=True, width="stretch")
 with st.container(border=True):
     st.markdown("**What this comparison shows.** " + sentence())
 
-st.subheader("Gradient reaching back in time, at the initial weights θ(0)")
-ui.chart(figs.decay_overlay(ra.state_grad_norms, rb.state_grad_norms, label_a, label_b, ui.theme()), "compare-decay")
+with ui.main_chart():
+    st.subheader("Gradient reaching back in time, at the initial weights θ(0)")
+    ui.chart(figs.decay_overlay(ra.state_grad_norms, rb.state_grad_norms, label_a, label_b, ui.theme()), "compare-decay")
 bounds = [f"{n}: κ·σ_max(W_s) = {nums[n]['rate']:.3f}" for n in ("A", "B") if np.isfinite(nums[n]["rate"])]
 st.caption((f"One step back multiplies the gradient by at most κ·σ_max(W_s) ({'; '.join(bounds)}); a gated cell has no "
             "such bound (its direct term diag(f) or diag(z) passes the gradient on). " if bounds and len(bounds) < 2 else

@@ -123,11 +123,12 @@ if N < 30:
               help="Sets the sidebar's sequence length N. The presets 'Where the credit goes' use it too.")
 
 # 1. the itemised heatmap
-st.subheader("Which loss term reaches which step")
 top = figs.quiet_rows(I)  # the copy task's rows before the recall: exactly 0, left out of the heatmaps
 top_note = (f"rows m = {first}–{first + top - 1} left out: no loss term there (ℓ_m = 0)" if top else "")
 heat_note = "; ".join(t for t in (window_note, top_note) if t)
-ui.chart(figs.itemized_heatmap(I, first, ui.theme(), note=heat_note, top=top), "credit-itemized")
+with ui.main_chart():
+    st.subheader("Which loss term reaches which step")
+    ui.chart(figs.itemized_heatmap(I, first, ui.theme(), note=heat_note, top=top), "credit-itemized")
 if not every_step:
     st.info(f"This task ({TASK_LABELS.get(s.train.name, s.train.name)}) reads its loss at the last step only (readout 'last'): L = ℓ_N, so only the "
             f"bottom row m = {N} is non-zero and it is the Gradients page's ‖∂L/∂s(n)‖. Choose a task with a loss at "

@@ -113,8 +113,9 @@ if problem is not None:
         st.button(problem.fix.label, on_click=apply_fix, args=(problem.fix.field, problem.fix.value),
                   icon=":material/build:", key="gradients_fix")
 else:
-    ui.chart(figs.decay_curve(res.state_grad_norms, bound if not (exp.truncate or gated) else None, ui.theme(),
-                              last_term=last_term, cell_grad=log.cell_grad), "gradient-decay")
+    with ui.main_chart():
+        ui.chart(figs.decay_curve(res.state_grad_norms, bound if not (exp.truncate or gated) else None, ui.theme(),
+                                  last_term=last_term, cell_grad=log.cell_grad), "gradient-decay")
     zeros = int(np.sum(res.state_grad_norms == 0))
     notes = []
     if exp.truncate and exp.truncate < N:

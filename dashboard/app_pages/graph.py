@@ -51,7 +51,8 @@ else:
 
 drawn = figs.drawn_steps(N, n, ui.theme())
 max_full = figs.LIMITS[ui.theme()][0]
-ui.chart(figs.unfolded(g, n, ui.theme()), "unfolded-graph")
+with ui.main_chart():
+    ui.chart(figs.unfolded(g, n, ui.theme()), "unfolded-graph")
 
 # Caption: what the colours mean, and what to notice with these numbers.
 first, last = log.state_grad[0], log.state_grad[-1]

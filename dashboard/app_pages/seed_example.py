@@ -324,14 +324,15 @@ if ok.any():
 kernel = st.segmented_control("SVM kernel shown", list(KERNELS), format_func=KERNELS.get, default="rbf",
                               required=True, key="seed_kernel")
 setting_in_link("seed_kernel", kernel)
-c1, c2 = st.columns(2)
-with c1:
-    ui.chart(figs.confusion_matrix(C_rnn, fs.class_names, f"RNN: {pct(acc_rnn)} correct", theme),
-             "seed-confusion-rnn")
-with c2:
-    ui.chart(figs.confusion_matrix(C_svm[kernel], fs.class_names,
-                                   f"SVM ({KERNELS[kernel]}): {pct(acc_svm[kernel])} correct", theme),
-             "seed-confusion-svm")
+with ui.main_chart():  # the classifier judged, as the course judges it
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.chart(figs.confusion_matrix(C_rnn, fs.class_names, f"RNN: {pct(acc_rnn)} correct", theme),
+                 "seed-confusion-rnn")
+    with c2:
+        ui.chart(figs.confusion_matrix(C_svm[kernel], fs.class_names,
+                                       f"SVM ({KERNELS[kernel]}): {pct(acc_svm[kernel])} correct", theme),
+                 "seed-confusion-svm")
 st.markdown(sd.comparison_sentence(acc_rnn, acc_svm["linear"], acc_svm["rbf"], majority, n_test, fs.class_names))
 missed = C_rnn[1, 0]
 st.caption(f"Each cell: the count and its share of the true class (the row). The RNN missed {missed} of the "

@@ -70,22 +70,23 @@ def elman(exp) -> None:
     # --- The spectrum of W_s ------------------------------------------------------------------------
     lam = eigenvalues(W_s)  # (H,) complex
     sig = singular_values(W_s)  # (H,)
-    left, right = st.columns(2)
-    with left:
-        ui.chart(figs.eigenvalues(lam, kappa, ui.theme()), "theory-eigenvalues")
-        outside = int(np.sum(np.abs(lam) > 1.0))
-        st.caption(f"ρ(W_s) = {rho:.3f}: {outside} of {H} eigenvalues lie outside the unit circle. "
-                   + ("With a linear φ a gradient grows over long spans exactly when some |λ| > 1; "
-                      f"φ′ ≤ κ = {kappa:g} only shrinks it further. "
-                      if outside else "With every |λ| < 1, even a linear φ lets the gradient vanish over long spans. ")
-                   + (f"Eigenvalues outside the dashed circle |λ| = 1/κ = {1 / kappa:.3g} would rule out the guarantee."
-                      if not np.isclose(kappa, 1.0) else "Here 1/κ = 1, so the unit circle is also the 1/κ circle."))
-    with right:
-        ui.chart(figs.singular_values(sig, kappa, ui.theme()), "theory-singular-values")
-        above = int(np.sum(sig >= 1 / kappa))
-        st.caption(f"σ_max(W_s) = {sigma_max:.3f} against 1/κ = {1 / kappa:.3g}: {above} of {H} singular values reach the "
-                   "line (orange). Only σ_max enters the bound; it is never smaller than ρ(W_s) = "
-                   f"{rho:.3f}.")
+    with ui.main_chart():
+        left, right = st.columns(2)
+        with left:
+            ui.chart(figs.eigenvalues(lam, kappa, ui.theme()), "theory-eigenvalues")
+            outside = int(np.sum(np.abs(lam) > 1.0))
+            st.caption(f"ρ(W_s) = {rho:.3f}: {outside} of {H} eigenvalues lie outside the unit circle. "
+                       + ("With a linear φ a gradient grows over long spans exactly when some |λ| > 1; "
+                          f"φ′ ≤ κ = {kappa:g} only shrinks it further. "
+                          if outside else "With every |λ| < 1, even a linear φ lets the gradient vanish over long spans. ")
+                       + (f"Eigenvalues outside the dashed circle |λ| = 1/κ = {1 / kappa:.3g} would rule out the guarantee."
+                          if not np.isclose(kappa, 1.0) else "Here 1/κ = 1, so the unit circle is also the 1/κ circle."))
+        with right:
+            ui.chart(figs.singular_values(sig, kappa, ui.theme()), "theory-singular-values")
+            above = int(np.sum(sig >= 1 / kappa))
+            st.caption(f"σ_max(W_s) = {sigma_max:.3f} against 1/κ = {1 / kappa:.3g}: {above} of {H} singular values reach the "
+                       "line (orange). Only σ_max enters the bound; it is never smaller than ρ(W_s) = "
+                       f"{rho:.3f}.")
 
     # --- phi'(a(n)) over the steps -------------------------------------------------------------------
     dphi = act.dphi(trace.a, trace.s[1:])  # (N, B, H)

@@ -107,6 +107,8 @@ cols[4].button(f"Train {ui.count(exp.iterations, 'iteration')} now", icon=":mate
                disabled=playing or run.finished or long_run is not None,
                help="As fast as possible, with a progress bar and a Stop button. The number is the sidebar's "
                     "Training → Iterations.")
+# projector mode: the curves right under the buttons, on the screen (ui.main_chart's aim); otherwise after this note
+curves_here = st.empty() if ui.theme() == "projector" else None
 st.caption("Changing γ, the optimiser, clipping, the schedule or the batch size keeps the trained weights: the run "
            "continues with the new setting. Changing the task, the network, its initialisation, the seed or the "
            "truncation restarts from θ(0).")
@@ -219,7 +221,7 @@ def grad_sentence(h, exp) -> str:
     return text
 
 
-view_slot = st.empty()
+view_slot = curves_here if curves_here is not None else st.empty()
 
 
 def live_view(frame: int | None = None) -> None:

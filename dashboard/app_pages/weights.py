@@ -139,7 +139,7 @@ def gated_view() -> None:
                f"{exp.gate_bias:+g}; its rows in b show it.")
     # Side by side the rows line up across the three; the projector's large type needs the full width for each.
     left, middle, right = st.columns([3, 1.7, 1.3]) if ui.theme() == "screen" else (st.container(),) * 3
-    with left:
+    with left, ui.main_chart():
         ui.chart(figs.recurrent(p.W_s, ui.theme(), zmax, "W_s" in edited, blocks), "weights-W_s")
     with middle:
         ui.chart(figs.input_weights(p.W_x, ui.theme(), zmax, "W_x" in edited, blocks), "weights-W_x")
@@ -177,20 +177,21 @@ def elman_view() -> None:
                    f"the factor {kappa * sigma:.3f}; raise the entries of W_s to cross the line.")
 
     # --- Heatmaps ------------------------------------------------------------------------------------------
-    left, right = st.columns([3, 2])
-    with left:
-        ui.chart(figs.recurrent(p.W_s, ui.theme(), zmax, "W_s" in edited), "weights-W_s")
-        biggest = np.unravel_index(np.argmax(np.abs(p.W_s)), p.W_s.shape)
-        st.caption(f"Row i, column j: how strongly s_j(n−1) drives a_i(n). The largest entry is "
-                   f"W_s[{figs.labels('s', H)[biggest[0]]}, {figs.labels('s', H)[biggest[1]]}] = {p.W_s[biggest]:.3f}; its size "
-                   f"overall is what σ_max(W_s) = {sigma:.3f} measures. One colour scale (±{zmax:.2f}) for all four "
-                   "matrices.")
-    with right:
-        ui.chart(figs.input_weights(p.W_x, ui.theme(), zmax, "W_x" in edited), "weights-W_x")
-        st.caption(f"How the {D} input{'s' if D > 1 else ''} x(n) enter each unit at every step.")
-        ui.chart(figs.bias(p.b, ui.theme(), zmax, "b" in edited), "weights-b")
-        st.caption("b shifts every a(n); a large |b| pushes tanh or sigmoid into saturation, where φ′ is small."
-                   if np.abs(p.b).max() > 0 else "b starts at zero; edit it to shift every a(n).")
+    with ui.main_chart():
+        left, right = st.columns([3, 2])
+        with left:
+            ui.chart(figs.recurrent(p.W_s, ui.theme(), zmax, "W_s" in edited), "weights-W_s")
+            biggest = np.unravel_index(np.argmax(np.abs(p.W_s)), p.W_s.shape)
+            st.caption(f"Row i, column j: how strongly s_j(n−1) drives a_i(n). The largest entry is "
+                       f"W_s[{figs.labels('s', H)[biggest[0]]}, {figs.labels('s', H)[biggest[1]]}] = {p.W_s[biggest]:.3f}; its size "
+                       f"overall is what σ_max(W_s) = {sigma:.3f} measures. One colour scale (±{zmax:.2f}) for all four "
+                       "matrices.")
+        with right:
+            ui.chart(figs.input_weights(p.W_x, ui.theme(), zmax, "W_x" in edited), "weights-W_x")
+            st.caption(f"How the {D} input{'s' if D > 1 else ''} x(n) enter each unit at every step.")
+            ui.chart(figs.bias(p.b, ui.theme(), zmax, "b" in edited), "weights-b")
+            st.caption("b shifts every a(n); a large |b| pushes tanh or sigmoid into saturation, where φ′ is small."
+                       if np.abs(p.b).max() > 0 else "b starts at zero; edit it to shift every a(n).")
 
 
 zmax = float(max(np.abs(p.W_s).max(), np.abs(p.W_x).max(), np.abs(p.b).max(), np.abs(p.W_y).max())) or 1.0

@@ -82,7 +82,7 @@ def heatmap(W: np.ndarray, rows: list[str], cols: list[str], name: str, title: s
         fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
         fig.update_xaxes(constrain="domain")
     if square:  # tall enough that the square plot fills a page column
-        height = 860 if big else 580
+        height = 780 if big else 580  # projector: under the title on a 1080 screen
     else:
         per_row = (60 if big else 46) if numbers else (26 if big else 20)
         height = int(min(760, max(200, 140 + per_row * R)))
