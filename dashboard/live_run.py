@@ -10,7 +10,8 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from dashboard.compute import dataset, setup, train_config
+from dashboard import yield_point
+from dashboard.compute import check_pass, dataset, setup, train_config
 from dashboard.config import DEFAULT, Experiment
 from rnn_engine.optim import OptState, init_opt_state
 from rnn_engine.params import Params
@@ -77,7 +78,8 @@ class LiveRun:
 
 
 def start_run(exp: Experiment) -> LiveRun:
-    """A run at iteration 0 from exp's initial weights θ(0)."""
+    """A run at iteration 0 from exp's initial weights θ(0) (refused as compute.check_pass says)."""
+    check_pass(exp)
     s = setup(exp)
     return LiveRun(architecture(exp), exp, s.params, init_opt_state(s.params, exp.optimizer))
 
@@ -105,10 +107,12 @@ def advance(run: LiveRun, iterations: int, seconds: float | None = None) -> Live
     if run.finished or iterations < 1:
         return run
     exp = run.settings
+    check_pass(exp)  # the batch size is a live setting
     s = setup(exp)
     deadline = None if seconds is None else time.perf_counter() + seconds
 
     def in_time(t, info):  # train's callback: False stops the run after this iteration
+        yield_point.check()
         return deadline is None or time.perf_counter() < deadline
 
     result = train(run.params, dataset(s), activation=exp.activation, output=s.output, loss=s.loss,
