@@ -342,11 +342,11 @@ def training_cost(exp: Experiment) -> float:
 
 # One forward + backward pass (every page draws one; every training iteration is one) in one piece: at N = 1000,
 # H = 256, B = 256 it took 46 s (Elman) and 206 s (LSTM) here and held 1-5 GB, for one slider move. Refused above
-# PASS_BUDGET units of N * B * G * H^2 (about 2 s here) or PASS_BYTES bytes of trace and log (what one session may hold
-# in flight, a sixteenth of the caches' budget): PASS_ARRAYS arrays of N x B x H float64 per cell, measured with
-# cache.size_of (the trace, the backward log, the per-step norms).
-PASS_BUDGET = WORK_BUDGET / 20
-PASS_BYTES = cache.BUDGET / 16
+# PASS_BUDGET units of N * B * G * H^2 (about 7 s here: N = 1000, H = 256 runs at the default B = 32) or PASS_BYTES
+# bytes of trace and log (what one session may hold in flight, an eighth of the caches' default budget):
+# PASS_ARRAYS arrays of N x B x H float64 per cell, measured with cache.size_of (the trace, the log, the norms).
+PASS_BUDGET = WORK_BUDGET / 12
+PASS_BYTES = 256 * 2**20
 PASS_SECONDS_PER_UNIT = 2.7e-9  # measured at N = 1000, H = 256, B = 256 (large arrays: slower per unit than training)
 PASS_ARRAYS = {"elman": 2.2, "lstm": 11.5, "gru": 10.5}
 
