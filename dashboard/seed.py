@@ -143,10 +143,13 @@ def sampled_words(fs: FeatureSet, fit: FeatureSet, seed: int) -> str:
     """'' for a set used whole, else the sentence the page shows: how many rows, chosen how."""
     if fit.M == fs.M:
         return ""
+    from dashboard.figures.common import decade
+
+    mantissa, exponent = f"{FIT_BUDGET:.0e}".split("e")
     return (f"This file has {fs.M:,} rows: the page uses {fit.M:,} of them, chosen at random with seed {seed} "
             f"(both classes keep their share), for the split, the RNN and the SVMs alike, so that one click stays "
             f"within a few seconds on a shared server (at most {MAX_ROWS:,} rows, fewer for wide files: rows² × "
-            f"features ≤ {FIT_BUDGET:.0e}).")
+            f"features ≤ {mantissa} × {decade(int(exponent))}).")
 
 
 @dataclass(frozen=True, eq=False)
