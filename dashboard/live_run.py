@@ -43,7 +43,7 @@ def describe_changes(changes: list[tuple[str, object, object]]) -> str:
 
 def limit(N: int) -> int:
     """Iterations a live run of sequences of N steps may take: MAX_LIVE_ITERATIONS, or fewer so that its history
-    ((N + 12) float64 per iteration) holds at most LIVE_HISTORY_BYTES (4,000 iterations at N = 1000)."""
+    ((N + 12) float64 per iteration) holds at most LIVE_HISTORY_BYTES (4,144 iterations at N = 1000)."""
     return int(min(MAX_LIVE_ITERATIONS, LIVE_HISTORY_BYTES // (8 * (N + 12))))
 
 
