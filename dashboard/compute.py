@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dashboard import cache
+from dashboard import cache, yield_point
 from dashboard.config import Experiment
 from rnn_engine import Params, backward, forward, get_activation
 from rnn_engine.init import init_params
@@ -143,10 +143,11 @@ def jacobians_affordable(exp: Experiment) -> bool:
 
 @cache.memo(max_entries=64)
 def gradients(exp: Experiment, jacobians: bool = False, _params: Params | None = None, params_key: str = "initial"):
-    """(trace, BackwardResult) for the first B training sequences.
+    """(trace, BackwardResult) for the first B training sequences (refused above PASS_BUDGET or PASS_BYTES).
 
     At the initial weights, or at _params (not hashed: params_key must name them uniquely).
     """
+    check_pass(exp)
     s = setup(exp)
     p = s.params if _params is None else _params
     x, t = batch(s.train, exp.batch)
@@ -201,7 +202,7 @@ def training(exp: Experiment) -> TrainResult:
     check_work(exp)
     s = setup(exp)
     return train(s.params, dataset(s), activation=exp.activation, output=s.output, loss=s.loss,
-                 truncate=exp.truncate or None, config=train_config(exp))
+                 truncate=exp.truncate or None, config=train_config(exp), callback=yield_point.between_iterations)
 
 
 # Finished runs, whoever trained them: training(exp) in one go, or the gradients page a slice at a time
@@ -285,6 +286,7 @@ def credit(exp: Experiment, sample: int = 0, _params: Params | None = None, para
     training sequences and the connectivity of one of them, each over the window credit_window allows."""
     from rnn_engine import connectivity
 
+    check_pass(exp)
     s = setup(exp)
     p = s.params if _params is None else _params
     x, t = batch(s.train, exp.batch)  # x (N, B, D)
@@ -318,7 +320,9 @@ SECONDS_PER_UNIT = 0.7e-9
 
 
 def check_work(exp: Experiment) -> None:
-    """ValueError naming the setting to lower when exp's training costs more than WORK_BUDGET."""
+    """ValueError naming the setting to lower when exp's training costs more than WORK_BUDGET (or one of its
+    iterations more than check_pass allows)."""
+    check_pass(exp)
     cost = training_cost(exp)
     if cost <= WORK_BUDGET:
         return
@@ -334,3 +338,38 @@ def check_work(exp: Experiment) -> None:
 def training_cost(exp: Experiment) -> float:
     """Flops of exp's training, roughly: iterations * N * B * G * H^2."""
     return exp.iterations * exp.N * exp.batch * GATE_BLOCKS[exp.cell] * exp.H**2
+
+
+# One forward + backward pass (every page draws one; every training iteration is one) in one piece: at N = 1000,
+# H = 256, B = 256 it took 46 s (Elman) and 206 s (LSTM) here and held 1-5 GB, for one slider move. Refused above
+# PASS_BUDGET units of N * B * G * H^2 (about 7 s here: N = 1000, H = 256 runs at the default B = 32) or PASS_BYTES
+# bytes of trace and log (what one session may hold in flight, an eighth of the caches' default budget):
+# PASS_ARRAYS arrays of N x B x H float64 per cell, measured with cache.size_of (the trace, the log, the norms).
+PASS_BUDGET = WORK_BUDGET / 12
+PASS_BYTES = 256 * 2**20
+PASS_SECONDS_PER_UNIT = 2.7e-9  # measured at N = 1000, H = 256, B = 256 (large arrays: slower per unit than training)
+PASS_ARRAYS = {"elman": 2.2, "lstm": 11.5, "gru": 10.5}
+
+
+def pass_cost(exp: Experiment) -> tuple[float, float]:
+    """(units, bytes) of one forward + backward pass: N * B * G * H^2 and PASS_ARRAYS * N * B * H * 8."""
+    return (exp.N * exp.batch * GATE_BLOCKS[exp.cell] * exp.H**2,
+            PASS_ARRAYS[exp.cell] * exp.N * exp.batch * exp.H * 8)
+
+
+def check_pass(exp: Experiment) -> None:
+    """ValueError naming the setting to lower (the batch size first, the picture barely depends on it) when one
+    forward + backward pass of exp costs more than PASS_BUDGET or holds more than PASS_BYTES."""
+    from dashboard.config import BATCH_SIZES
+
+    units, nbytes = pass_cost(exp)
+    if units <= PASS_BUDGET and nbytes <= PASS_BYTES:
+        return
+    fits = [B for B in BATCH_SIZES if B < exp.batch and all(
+        a <= b for a, b in zip(pass_cost(exp.replace(batch=B)), (PASS_BUDGET, PASS_BYTES), strict=True))]
+    fix = f"lower the batch size to {fits[-1]} or fewer, or lower N or H" if fits else "lower N or H"
+    raise ValueError(
+        f"one forward and backward pass at N = {exp.N}, H = {exp.H}, batch {exp.batch} ({exp.cell}) would hold about "
+        f"{nbytes / 2**20:,.0f} MB and take about {units * PASS_SECONDS_PER_UNIT:.0f} s on this server, more than one "
+        f"slider move may take while others share it (at most {PASS_BYTES / 2**20:,.0f} MB and about "
+        f"{PASS_BUDGET * PASS_SECONDS_PER_UNIT:.0f} s): {fix}.")

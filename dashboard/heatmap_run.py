@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from dashboard.compute import dataset, finished_run, remember_finished, setup, train_config
+from dashboard import yield_point
+from dashboard.compute import check_pass, dataset, finished_run, remember_finished, setup, train_config
 from dashboard.config import Experiment
 from rnn_engine.train import TrainResult, train
 
@@ -49,11 +50,13 @@ def train_more(run: TrainingSoFar, seconds: float,
     if run.done:
         return run
     exp = run.exp
+    check_pass(exp)
     s = setup(exp)
     params, state = (s.params, None) if run.result is None else (run.result.params, run.result.state)
     deadline = time.perf_counter() + seconds
 
     def keep_going(t: int, info: dict) -> bool:
+        yield_point.check()
         if on_iteration is not None:
             on_iteration(t)
         return time.perf_counter() < deadline

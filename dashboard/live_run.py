@@ -10,14 +10,16 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from dashboard.compute import dataset, setup, train_config
+from dashboard import yield_point
+from dashboard.compute import check_pass, dataset, setup, train_config
 from dashboard.config import DEFAULT, Experiment
 from rnn_engine.optim import OptState, init_opt_state
 from rnn_engine.params import Params
 from rnn_engine.train import train
 
 LIVE_SETTINGS = ("lr", "schedule", "optimizer", "clip", "clip_at", "iterations", "batch")
-MAX_LIVE_ITERATIONS = 10_000  # a live run stops here (its history grows by N numbers per iteration)
+MAX_LIVE_ITERATIONS = 10_000  # a live run stops here, or earlier at long sequences (limit):
+LIVE_HISTORY_BYTES = 32 * 2**20  # its history grows by N + 12 numbers per iteration and is kept in session state
 _SETTING_SYMBOL = {"lr": "γ", "schedule": "schedule", "optimizer": "optimiser", "clip": "clipping",
                    "clip_at": "clip threshold", "batch": "batch size B"}
 
@@ -37,6 +39,12 @@ def changed_fields(old: Experiment, new: Experiment, names=None) -> list[tuple[s
 def describe_changes(changes: list[tuple[str, object, object]]) -> str:
     """'γ 0.1 → 0.3, clipping none → norm'."""
     return ", ".join(f"{_SETTING_SYMBOL.get(n, n)} {a} → {b}" for n, a, b in changes)
+
+
+def limit(N: int) -> int:
+    """Iterations a live run of sequences of N steps may take: MAX_LIVE_ITERATIONS, or fewer so that its history
+    ((N + 12) float64 per iteration) holds at most LIVE_HISTORY_BYTES (4,144 iterations at N = 1000)."""
+    return int(min(MAX_LIVE_ITERATIONS, LIVE_HISTORY_BYTES // (8 * (N + 12))))
 
 
 def chunk_size(exp: Experiment, seconds: float = 0.2, most: int = 10) -> int:
@@ -71,13 +79,19 @@ class LiveRun:
         return self.history is not None and self.history.exploded_at is not None
 
     @property
+    def limit(self) -> int:
+        """The iteration this run stops at (live_run.limit of its N)."""
+        return limit(self.architecture.N)
+
+    @property
     def finished(self) -> bool:
-        """No further iteration is possible: exploded, or at MAX_LIVE_ITERATIONS."""
-        return self.exploded or self.t >= MAX_LIVE_ITERATIONS
+        """No further iteration is possible: exploded, or at its limit."""
+        return self.exploded or self.t >= self.limit
 
 
 def start_run(exp: Experiment) -> LiveRun:
-    """A run at iteration 0 from exp's initial weights θ(0)."""
+    """A run at iteration 0 from exp's initial weights θ(0) (refused as compute.check_pass says)."""
+    check_pass(exp)
     s = setup(exp)
     return LiveRun(architecture(exp), exp, s.params, init_opt_state(s.params, exp.optimizer))
 
@@ -100,15 +114,17 @@ def retune(run: LiveRun, exp: Experiment) -> LiveRun:
 
 def advance(run: LiveRun, iterations: int, seconds: float | None = None) -> LiveRun:
     """run after up to `iterations` more iterations (fewer if `seconds` of wall time run out first,
-    the run explodes, or it reaches MAX_LIVE_ITERATIONS); continues with train(..., state=run.state)."""
-    iterations = min(int(iterations), MAX_LIVE_ITERATIONS - run.t)
+    the run explodes, or it reaches its limit); continues with train(..., state=run.state)."""
+    iterations = min(int(iterations), run.limit - run.t)
     if run.finished or iterations < 1:
         return run
     exp = run.settings
+    check_pass(exp)  # the batch size is a live setting
     s = setup(exp)
     deadline = None if seconds is None else time.perf_counter() + seconds
 
     def in_time(t, info):  # train's callback: False stops the run after this iteration
+        yield_point.check()
         return deadline is None or time.perf_counter() < deadline
 
     result = train(run.params, dataset(s), activation=exp.activation, output=s.output, loss=s.loss,

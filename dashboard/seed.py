@@ -58,6 +58,12 @@ WRITE_ROWS, WRITE_COLS = 4, 6  # larger matrices are shown as their top-left cor
 FD_BUDGET = 6_000  # parameter entries above which finite differences are skipped (2 forwards each)
 REACH_NS = (1, 2, 4, 8, 16, 32, 64)  # the sequence lengths of the "more than one step" chart
 REACH_INITS = 10  # initial weights per N in that chart (one draw alone is too noisy to show a trend)
+# A large file is fitted on a seeded, stratified sample of its rows: the SVC's work grows like rows^2 x features
+# (4000 x 1000 took 200 s with a linear kernel), so at most MAX_ROWS rows and rows^2 * F <= FIT_BUDGET, a few
+# seconds for both SVMs and the RNN on a 2-core machine (benchmarks/seed_upload.py). The page says so.
+MAX_ROWS = 5_000
+FIT_BUDGET = 3e9
+MIN_ROWS = 200  # a very wide file still keeps this many rows
 REACH_SAMPLES = 256  # at most this many samples per N (a seeded choice), to keep large uploads fast
 GRADIENTS = (  # (course name, engine name, LaTeX)
     ("W_hy", "W_y", r"W_{hy}"),
@@ -84,6 +90,7 @@ def read_upload(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> Featu
     if not data:
         raise ValueError(f"file {filename!r} is empty; expected a CSV or NPZ feature file (see 'File format').")
     fs = load_features(bytes(data), filename=filename, max_bytes=max_bytes)
+    _check_standardisable(fs, filename)
     if fs.M < 8 or min(fs.n_positive, fs.M - fs.n_positive) < 2:
         raise ValueError(
             f"file {filename!r} has {fs.M} samples ({fs.n_positive} with label 1); a train/test split "
@@ -92,9 +99,57 @@ def read_upload(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> Featu
     return fs
 
 
+def _check_standardisable(fs: FeatureSet, filename: str) -> None:
+    """ValueError naming the file and the first column whose mean, spread or standardised values
+    (x - mean) / sd overflow float64 (finite cells such as ±1e308 can)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = fs.X.mean(axis=0)  # (F,)
+        sd = fs.X.std(axis=0)  # (F,)
+        ok = np.isfinite(mean) & np.isfinite(sd) & np.isfinite((fs.X - mean) / np.where(sd > 0, sd, 1.0)).all(axis=0)
+    if ok.all():
+        return
+    j = int(np.flatnonzero(~ok)[0])
+    biggest = float(np.max(np.abs(fs.X[:, j])))
+    raise ValueError(
+        f"file {filename!r}, column {fs.feature_names[j]!r}: its values (up to {biggest:.3g} in size) are so large "
+        "that their mean or spread overflows a float64 (about 1.8e308), so the column cannot be standardised; "
+        "rescale it (divide it by a power of ten) and upload again.")
+
+
 def is_image_set(fs: FeatureSet) -> bool:
     """True for the 8x8 digits (64 features px_r_c), which the page draws as an image."""
     return fs.F == 64 and fs.feature_names[0] == "px_0_0" and fs.feature_names[-1] == "px_7_7"
+
+
+def fit_size(M: int, F: int) -> int:
+    """The rows a set of M rows x F features is fitted on: M, or fewer within MAX_ROWS and FIT_BUDGET."""
+    return min(M, MAX_ROWS, max(MIN_ROWS, int(np.sqrt(FIT_BUDGET / F))))
+
+
+def fit_rows(fs: FeatureSet, seed: int = 0) -> FeatureSet:
+    """fs itself when it is small enough (fit_size), else a stratified random sample of fit_size rows
+    (seeded, sorted; both classes keep their share), its source saying which."""
+    n = fit_size(fs.M, fs.F)
+    if n >= fs.M:
+        return fs
+    from sklearn.model_selection import train_test_split
+
+    keep, _ = train_test_split(np.arange(fs.M), train_size=n, stratify=fs.labels, random_state=int(seed))
+    keep = np.sort(keep)  # (n,)
+    return FeatureSet(fs.X[keep], fs.labels[keep], fs.feature_names, fs.source, fs.class_names)
+
+
+def sampled_words(fs: FeatureSet, fit: FeatureSet, seed: int) -> str:
+    """'' for a set used whole, else the sentence the page shows: how many rows, chosen how."""
+    if fit.M == fs.M:
+        return ""
+    from dashboard.figures.common import decade
+
+    mantissa, exponent = f"{FIT_BUDGET:.0e}".split("e")
+    return (f"This file has {fs.M:,} rows: the page uses {fit.M:,} of them, chosen at random with seed {seed} "
+            f"(both classes keep their share), for the split, the RNN and the SVMs alike, so that one click stays "
+            f"within a few seconds on a shared server (at most {MAX_ROWS:,} rows, fewer for wide files: rows² × "
+            f"features ≤ {mantissa} × {decade(int(exponent))}).")
 
 
 @dataclass(frozen=True, eq=False)

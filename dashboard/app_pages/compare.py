@@ -229,6 +229,15 @@ def reach(res) -> float:
         return float(g[0] / g[-1])
 
 
+def _kept(name: str, r: float) -> str:
+    """'A keeps 3.2e-05 of the gradient at step N', or in words why there is no such number."""
+    if np.isfinite(r):
+        return f"{name} keeps {diagnose.number(r, '.1e')} of the gradient at step N"
+    if np.isinf(r):
+        return f"{name}'s gradient overflowed to infinity on its way back (it explodes)"
+    return f"{name} has no such ratio (its gradient overflowed, or is exactly 0 at step N)"
+
+
 def final_loss(h) -> float:
     """Mean training loss over the last 10 finite iterations (one batch each: noisy)."""
     ok = np.isfinite(h.loss)
@@ -324,8 +333,7 @@ st.caption((f"One step back multiplies the gradient by at most κ·σ_max(W_s) (
             f"One step back multiplies the gradient by at most {' and '.join(bounds)}. " if bounds else
             "Both cells are gated: no bound κ·σ_max(W_s) applies (the direct term diag(f) or diag(z) passes the "
             "gradient on). ")
-           + f"At step 1, A keeps {diagnose.number(nums['A']['reach'], '.1e')} of the gradient at step N, "
-             f"B keeps {diagnose.number(nums['B']['reach'], '.1e')}.")
+           + "At step 1, " + ", ".join(_kept(n, nums[n]["reach"]) for n in ("A", "B")) + ".")
 
 st.subheader("Which loss term reaches which step, at θ(0) (same colour scale)")
 if sa.train.readout == "last":

@@ -4,6 +4,8 @@ The page's own controls (keys seed_*) are in the URL too; of the sidebar it uses
 learning rate γ, the iterations and the seed (initial weights, train/test split, minibatch order), and the
 sidebar greys out the rest. The logic is in dashboard/seed.py.
 """
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -68,8 +70,15 @@ def load(source: str, a: int, b: int) -> FeatureSet:
 
 
 @cache.memo(max_entries=4)
-def upload(data: bytes, filename: str) -> FeatureSet:
-    return sd.read_upload(data, filename)
+def upload(file_digest: str, filename: str, _data: bytes) -> FeatureSet:
+    """The upload's FeatureSet, keyed by the bytes' digest (the bytes themselves would sit in the key, uncounted)."""
+    return sd.read_upload(_data, filename)
+
+
+@cache.memo(max_entries=16)
+def fitted(digest: str, _fs: FeatureSet, seed: int) -> FeatureSet:
+    """The rows the page fits on: all of a small set, a seeded sample of a large one (seed.fit_rows)."""
+    return sd.fit_rows(_fs, seed)
 
 
 @cache.memo(max_entries=32)
@@ -170,7 +179,8 @@ README).
                 icon=":material/upload_file:")
         ui.stop()
     try:
-        fs = upload(up.getvalue(), up.name)
+        data = up.getvalue()
+        fs = upload(hashlib.sha1(data).hexdigest(), up.name, _data=data)
     except ValueError as exc:
         st.error(f"Your file cannot be used: {exc}", icon=":material/block:")
         ui.stop()
@@ -191,7 +201,12 @@ biases = c2.toggle("Add biases b, b_y", value=False, key="seed_bias",
                    help="The course's equations have no biases; the lecture's layer has them. Off = exactly the course.")
 setting_in_link("seed_bias", biases)
 
-digest, seed = fs.digest, exp.seed
+seed = exp.seed
+whole = fs  # the file as uploaded; fs below: the rows the page uses (all, or a seeded sample of a large file)
+fs = fitted(whole.digest, whole, seed)
+digest = fs.digest
+if fs.M < whole.M:
+    st.info(sd.sampled_words(whole, fs, seed), icon=":material/casino:")
 with ui.plain_errors():
     sp = split(digest, fs, seed)
 Xs = sp.standardize(fs.X)  # (M, F) what the network sees

@@ -111,12 +111,19 @@ def elman(exp) -> None:
             n_bad = int(np.flatnonzero(~np.isfinite(log.product_norms))[-1])
             st.caption(f"‖∂s(N)/∂s(n)‖₂ overflowed to infinity at n = {n_bad}, going back from N: the product of the "
                        "Jacobians grows faster than a float64 can hold. The run explodes; the curve stops where it overflowed.")
+        elif not np.isfinite(b0):
+            st.caption(f"For the first sequence of the batch, ‖∂s(N)/∂s(0)‖₂ = {diagnose.number(p0)}; the bound "
+                       f"(κ σ_max)^N overflowed to infinity, so it says nothing here: the product may grow this fast.")
         else:
             below = bool(np.all(log.product_norms <= bound * (1 + 1e-9)))
+            at = bool(np.any(log.product_norms[bound > 0] >= bound[bound > 0] * (1 - 1e-6)))
+            where = ("stays below" if not at else "reaches but never crosses") if below else "crosses"
             st.caption(f"For the first sequence of the batch, ‖∂s(N)/∂s(0)‖₂ = {diagnose.number(p0)} against the bound "
-                       f"{diagnose.number(b0)}: the measured curve {'stays below' if below else 'crosses'} the dashed line"
+                       f"{diagnose.number(b0)}: the measured curve {where} the dashed line"
                        + ("; the gap is what slopes φ′(a(n)) below κ, and directions that W_s does not stretch by σ_max, "
-                          "take away." if below else "."))
+                          "take away." if below and not at else
+                          " (every slope is κ and W_s stretches every direction by σ_max: the bound is exact)." if below
+                          else "."))
     else:
         st.caption(f"The bound alone: after {N} steps back at most {bound[0]:.2e} of the gradient can be left.")
     if np.any(bound == 0) or (log.product_norms is not None and np.any(log.product_norms == 0)):

@@ -78,7 +78,7 @@ with ui.plain_errors():
         run = live_run.start_run(exp)
     elif action == "long":
         st.session_state[PLAYING] = False
-        st.session_state[LONG] = (run.t, min(run.t + exp.iterations, live_run.MAX_LIVE_ITERATIONS))
+        st.session_state[LONG] = (run.t, min(run.t + exp.iterations, run.limit))
     elif action == "stop":
         st.session_state[LONG] = None
         st.session_state[NOTE] = f"Stopped at iteration {run.t}."
@@ -255,8 +255,11 @@ def _live_view(run, frame: int | None) -> None:
         st.error(f"Training exploded at iteration {h.exploded_at}: {h.exploded_what}. The weights kept are the last "
                  f"finite ones, from before iteration {h.exploded_at}. Lower the learning rate γ or turn on gradient "
                  "clipping in the sidebar (Training), then press Reset.", icon=":material/warning:")
-    elif run.t >= live_run.MAX_LIVE_ITERATIONS:
-        st.warning(f"The live run stops at {live_run.MAX_LIVE_ITERATIONS} iterations; press Reset to start again.")
+    elif run.t >= run.limit:
+        st.warning(f"The live run stops at {run.limit} iterations"
+                   + ("" if run.limit == live_run.MAX_LIVE_ITERATIONS else
+                      f" at N = {run.architecture.N} (its history, N numbers per iteration, stays within "
+                      f"{live_run.LIVE_HISTORY_BYTES // 2**20} MB per session)") + "; press Reset to start again.")
     boom = dict(exploded_at=h.exploded_at, exploded_what=h.exploded_what, changes=run.changes, theme=ui.theme())
     baseline = compute.constant_baseline(run.settings)
     val_note = ""

@@ -87,7 +87,7 @@ def log_axis(fig: go.Figure) -> dict:
     ys = np.concatenate([y[np.isfinite(y) & (y > 0)] for y in ys]) if ys else np.array([])
     if ys.size == 0:
         return {"exponentformat": "power"}
-    lo, hi = int(np.floor(np.log10(ys.min()))), int(np.ceil(np.log10(ys.max())))
+    lo, hi = int(np.floor(np.log10(ys.min()))), min(308, int(np.ceil(np.log10(ys.max()))))  # 10.0**309 overflows
     step = max(1, int(np.ceil((hi - lo) / 8)))
     lo = hi - step * max(1, int(np.ceil((hi - lo) / step)))  # ticks down from the data's top to below its bottom
     ticks = list(range(lo, hi + 1, step))

@@ -58,6 +58,15 @@ ZERO_COLOUR = "#bdbdbd"  # heatmap cells that are exactly 0 (light grey, outside
 OVERFLOW_COLOUR = "#7f0000"  # heatmap cells that overflowed to inf or NaN (dark red, outside Viridis)
 
 
+HEATMAP_ROWS = 500  # at most this many iterations drawn (evenly spaced, the last included): a screen has no more rows
+
+
+def shown_rows(T: int, most: int = HEATMAP_ROWS) -> np.ndarray:
+    """Indices of the rows a heatmap of T iterations draws: all, or `most` evenly spaced ones with the first and last.
+    (5000 x 1000 cells were 40 MB per figure, kept per session and sent to the browser on every redraw.)"""
+    return np.arange(T) if T <= most else np.unique(np.linspace(0, T - 1, most).round().astype(int))
+
+
 def heatmap(norms: np.ndarray, iterations: np.ndarray, normalise: bool = False, theme: str = "screen",
             zrange: tuple[float, float] | None = None,
             title: str = "Vanishing-gradient heatmap: ‖∂L/∂s(n)‖ during training") -> go.Figure:
@@ -65,7 +74,11 @@ def heatmap(norms: np.ndarray, iterations: np.ndarray, normalise: bool = False, 
 
     norms: (T, N);  normalise: divide each row by its maximum so the decay shape shows even when
     the overall scale drifts;  zrange: a shared (min, max) of log10 values, for side-by-side comparisons.
+    Above HEATMAP_ROWS iterations, evenly spaced rows (shown_rows), each exact, labelled by its iteration.
     """
+    rows = shown_rows(len(norms))
+    T_all = len(norms)
+    norms, iterations = np.asarray(norms)[rows], np.asarray(iterations)[rows]  # (T, N), (T,)
     T, N = norms.shape
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.asarray(norms, dtype=float)
@@ -87,7 +100,8 @@ def heatmap(norms: np.ndarray, iterations: np.ndarray, normalise: bool = False, 
                 x=steps(N), y=iterations, z=np.where(cells, 1.0, np.nan), colorscale=[[0, colour], [1, colour]],
                 showscale=False, name=said, hovertemplate=f"iteration %{{y}}<br>step n = %{{x}}<br>{said}<extra></extra>",
             ))
-    return finish(fig, title, "time step n  (loss read at the right)", "training iteration", theme)
+    y_title = "training iteration" if T == T_all else f"training iteration ({T} of {T_all} rows, evenly spaced)"
+    return finish(fig, title, "time step n  (loss read at the right)", y_title, theme)
 
 
 def unit_reach(unit_grad: np.ndarray, fraction: float = 0.01) -> np.ndarray:
