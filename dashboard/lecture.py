@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 
 from dashboard import presets
-from dashboard.config import DEFAULT, FIELDS, Experiment, spec
+from dashboard.config import DEFAULT, FIELDS, OPTIMIZER_WORDS, Experiment, spec
 
 LECTURE_DIR = Path(__file__).resolve().parent.parent / "assets" / "lectures"
 PAGES = ("graph", "gradients", "training", "theory", "credit", "compare", "seed")  # app.py's url paths with a chart
@@ -241,10 +241,7 @@ def label(exp: Experiment, rho: float | None = None) -> str:
 
 def training_label(exp: Experiment) -> str:
     """'Adam γ = 0.01 · 2000 iterations': added to the label on a step that trains."""
-    return f"{OPTIMIZERS.get(exp.optimizer, exp.optimizer)} γ = {exp.lr:g} · {exp.iterations} iterations"
-
-
-OPTIMIZERS = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
+    return f"{OPTIMIZER_WORDS[exp.optimizer]} γ = {exp.lr:g} · {exp.iterations} iterations"
 
 
 def differing(a: Experiment, b: Experiment) -> list[str]:

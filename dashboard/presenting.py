@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import streamlit as st
 
-from dashboard import address, lecture
+from dashboard import address, lecture, presets
 from dashboard.config import FIELDS, VERSION_KEY, to_query
 
 SCRIPT, STEP = "_lecture_script", "_lecture_step"  # the script's name and the step (1-based) on screen
@@ -102,8 +102,7 @@ def prepare(arrived: bool) -> None:
         keep = {k: v for k, v in fresh.items() if k not in FIELDS and k != VERSION_KEY}
         st.session_state[address.FRESH] = {**keep, **{k: [v] for k, v in parse_qsl(to_query(exp))}}
     else:
-        for field in FIELDS:
-            st.session_state[field] = getattr(exp, field)
+        presets.load(exp)  # as a preset loads: every control, and fresh editors on the Weights page
     st.session_state[APPLIED] = (name, step)
 
 
